@@ -1,0 +1,3 @@
+import zhiliang.testing.hypothesis_profiles  # noqa: F401
+
+pytest_plugins = ["zhiliang.testing.fixtures"]

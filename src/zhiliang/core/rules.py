@@ -1,0 +1,170 @@
+"""The rules registry (CORE.md "Rules", RULES.md).
+
+Each rule of RULES.md is a :class:`Rule`: a name (``RULE_SAMPLING_REPEAT_6M``),
+its default with the source, and a kind that validates values.  A
+deployment overrides it with effective-dated :class:`~zhiliang.core.models.RuleOverride`
+rows edited by the city admin; :func:`value` answers with the value in force
+on a given date.  A default may itself change on a date (``history``), e.g.
+the credit regime that switches on 2025-12-25.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+KINDS = {
+    "int": "整数",
+    "days": "天数",
+    "working_days": "工作日数",
+    "months": "月数",
+    "years": "年数",
+    "hours": "小时数",
+    "percent": "百分比",
+    "decimal": "数值",
+    "bool": "是/否",
+    "choice": "选项",
+    "json": "结构化取值",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    default: Any
+    kind: str
+    source: str
+    group: str
+    description: str = ""
+    #: the first day ``default`` is in force; before it, ``history`` applies
+    default_since: datetime.date | None = None
+    #: earlier defaults: ((first day in force, value), …) in date order
+    history: tuple[tuple[datetime.date, Any], ...] = ()
+    choices: tuple[str, ...] = ()
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    unit: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind}")
+        if not self.name.startswith("RULE_"):
+            raise ValueError(f"{self.name}: rule names start with RULE_")
+        if self.default_since is not None and not self.history:
+            raise ValueError(f"{self.name}: default_since needs the earlier default in history")
+
+    def clean(self, value: Any) -> Any:
+        """The value as stored (JSON), or a ValidationError in Chinese saying why not."""
+        label = f"规则“{self.title}”"
+        if self.kind in {"int", "days", "working_days", "months", "years", "hours"}:
+            try:
+                number = int(str(value).strip())
+            except (TypeError, ValueError):
+                raise ValidationError(f"{label}的取值须为整数，收到“{value}”") from None
+            if str(value).strip() != str(number):
+                raise ValidationError(f"{label}的取值须为整数，收到“{value}”")
+            self._check_range(number, label)
+            return number
+        if self.kind in {"percent", "decimal"}:
+            try:
+                number = Decimal(str(value).strip())
+            except (InvalidOperation, TypeError, ValueError):
+                raise ValidationError(f"{label}的取值须为数值，收到“{value}”") from None
+            if not number.is_finite():
+                raise ValidationError(f"{label}的取值须为有限数值")
+            if self.kind == "percent" and not (0 <= number <= 100):
+                raise ValidationError(f"{label}是百分比，须在 0 至 100 之间")
+            self._check_range(number, label)
+            return str(number)
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"true", "1", "yes", "是", "on"}:
+                return True
+            if text in {"false", "0", "no", "否", "off"}:
+                return False
+            raise ValidationError(f"{label}的取值须为“是”或“否”，收到“{value}”")
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValidationError(f"{label}的取值须为 {'、'.join(self.choices)} 之一，收到“{value}”")
+            return value
+        if self.kind == "json":
+            import json
+
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except json.JSONDecodeError as exc:
+                    raise ValidationError(f"{label}的取值不是合法的 JSON：{exc.msg}（第 {exc.pos + 1} 个字符）") from None
+            if type(value) is not type(self.default):
+                raise ValidationError(f"{label}的取值结构须与缺省值相同（{type(self.default).__name__}）")
+            if isinstance(value, dict) and set(value) != set(self.default):
+                raise ValidationError(f"{label}须包含且仅包含这些键：{'、'.join(map(str, self.default))}")
+            return value
+        raise AssertionError(self.kind)
+
+    def _check_range(self, number, label: str) -> None:
+        if self.minimum is not None and number < self.minimum:
+            raise ValidationError(f"{label}的取值不能小于 {self.minimum}")
+        if self.maximum is not None and number > self.maximum:
+            raise ValidationError(f"{label}的取值不能大于 {self.maximum}")
+
+    def python(self, stored: Any) -> Any:
+        """Stored JSON value -> the Python value code uses."""
+        if self.kind in {"percent", "decimal"}:
+            return Decimal(str(stored))
+        return stored
+
+    def default_on(self, on: datetime.date) -> Any:
+        """The default in force on ``on``: ``default`` from ``default_since``,
+        before that the last ``history`` entry that had started (or the first)."""
+        if self.default_since is None or on >= self.default_since:
+            return self.default
+        earlier = [v for start, v in self.history if start <= on]
+        return earlier[-1] if earlier else self.history[0][1]
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.name in REGISTRY and REGISTRY[rule.name] != rule:
+        raise ValueError(f"rule {rule.name} registered twice with different definitions")
+    REGISTRY[rule.name] = rule
+    return rule
+
+
+def get(name: str) -> Rule:
+    _load_catalogue()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValidationError(f"未知规则 {name}") from None
+
+
+def all_rules() -> list[Rule]:
+    _load_catalogue()
+    return sorted(REGISTRY.values(), key=lambda r: (r.group, r.name))
+
+
+def value(name: str, on: datetime.date | None = None) -> Any:
+    """The value of rule ``name`` in force on ``on`` (default: today)."""
+    from .models import RuleOverride
+
+    rule = get(name)
+    on = on or timezone.localdate()
+    override = RuleOverride.objects.filter(rule=name, effective_from__lte=on).order_by("-effective_from").first()
+    if override is not None:
+        return rule.python(override.value)
+    return rule.python(rule.default_on(on))
+
+
+def _load_catalogue() -> None:
+    from . import rule_catalogue  # noqa: F401  (registers RULES.md's rules)

@@ -1,0 +1,18 @@
+"""Settings for the test suite: the same as local mode, tasks run in-process."""
+
+import os
+import tempfile
+
+os.environ.setdefault("ZHILIANG_DATA_DIR", tempfile.mkdtemp(prefix="zhiliang-test-"))
+os.environ.setdefault("ZHILIANG_MODE", "test")
+
+from .settings import *  # noqa: E402,F403
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
