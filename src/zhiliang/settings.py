@@ -129,6 +129,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "zhiliang.urls"
 WSGI_APPLICATION = "zhiliang.wsgi.application"
 AUTH_USER_MODEL = "core.User"
+# Service accounts never sign in to the web UI (zhiliang.core.accounts.can_log_in).
+AUTHENTICATION_BACKENDS = ["zhiliang.core.accounts.AccountBackend"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:staff-home"
 LOGOUT_REDIRECT_URL = "core:public-home"
@@ -198,6 +200,7 @@ USE_TZ = True
 # --- static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -249,6 +252,13 @@ AUDIT_EXEMPT_MODELS = {
     "auth.permission",
     "django_tasks_db.dbtaskresult",
     "core.eventdelivery",
+    # the audit trail itself (append-only, written only by audit.py/events.py inside a context)
+    "core.objectchange",
+    "core.changeset",
+    "core.domainevent",
+    # derived search index, rebuilt from the audited records (like a cache)
+    "core.searchentry",
+    "core.searchtoken",
 }
 
 LOGGING = {

@@ -16,3 +16,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The suite makes many API calls per minute from one address: no throttling in tests.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}  # noqa: F405
+
+INSTALLED_APPS = [*INSTALLED_APPS, "zhiliang.testing.testapp"]  # noqa: F405
+ROOT_URLCONF = "zhiliang.urls_test"

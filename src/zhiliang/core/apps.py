@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import audit, roles
+        from . import audit, roles, search
 
         audit.connect_signals()
+        search.register_core_kinds()
+        post_migrate.connect(search.index_core_after_migrate, sender=self, dispatch_uid="zhiliang-search-core-kinds")
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="zhiliang-sync-roles")

@@ -207,10 +207,15 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return data
 
 
+#: bookkeeping columns that change on every save and say nothing by themselves
+DIFF_IGNORED = frozenset({"updated_at"})
+
+
 def diff(before: dict | None, after: dict | None) -> dict[str, list]:
     before = before or {}
     after = after or {}
-    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    keys = sorted((set(before) | set(after)) - DIFF_IGNORED)
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
 def _content_type(model):

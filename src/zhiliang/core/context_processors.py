@@ -1,5 +1,13 @@
 def navigation(request):
-    """Menus for the base layouts, by the user's permissions (filled by the UI)."""
-    from .navigation import menu_for
+    """Menus and the signed-in user's memberships for the base layouts."""
+    from .navigation import grouped_menu, menu_for, public_menu
+    from .permissions import memberships
 
-    return {"staff_menu": menu_for(getattr(request, "user", None))}
+    user = getattr(request, "user", None)
+    entries = menu_for(user, getattr(request, "path", None))
+    return {
+        "staff_menu": entries,
+        "staff_menu_groups": grouped_menu(entries),
+        "public_menu": public_menu(),
+        "current_memberships": memberships(user) if user is not None else [],
+    }

@@ -1,4 +1,13 @@
-"""The staff menu: each entry shows only to users whose roles hold its permission."""
+"""The staff menu: each entry shows only to users whose roles hold its permission.
+
+An app adds its pages in its ``AppConfig.ready``::
+
+    from zhiliang.core.navigation import MenuItem, register
+    register(MenuItem(_("抽样样品"), "sampling:sample-list", "sampling.view_sample", group=_("监督抽查"), order=200))
+
+``permission`` is checked with :func:`permissions.has_perm` (any of the user's
+memberships); the page itself must still start from ``restrict``/``get_for_user``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +24,10 @@ class MenuItem:
     label: str
     url_name: str
     permission: str | None = None
+    #: heading the entry is listed under ("" = the top, ungrouped)
+    group: str = ""
+    #: position (lower first); core uses 0–99 and 900–999
+    order: int = 500
 
     def url(self) -> str | None:
         try:
@@ -24,20 +37,65 @@ class MenuItem:
 
 
 MENU: list[MenuItem] = [
-    MenuItem(_("工作台"), "core:staff-home"),
+    MenuItem(_("工作台"), "core:staff-home", None, order=0),
+    MenuItem(_("规则管理"), "core:rules", "core.change_ruleoverride", group=_("系统管理"), order=900),
+    MenuItem(_("部门管理"), "core:departments", "core.change_department", group=_("系统管理"), order=910),
+    MenuItem(_("用户"), "core:users", "core.view_user", group=_("系统管理"), order=920),
+    MenuItem(_("变更记录"), "core:audit", "core.view_objectchange", group=_("审计监督"), order=950),
+    MenuItem(_("变更集"), "core:changesets", "core.view_changeset", group=_("审计监督"), order=960),
 ]
 
 
+#: links in the public site's header (no permission: everyone sees them)
+PUBLIC_MENU: list[MenuItem] = [
+    MenuItem(_("一站式查询"), "core:public-search", order=10),
+]
+
+
+def register_public(item: MenuItem) -> None:
+    """Add a link to the public site's header (e.g. the portal's published lists)."""
+    if item not in PUBLIC_MENU:
+        PUBLIC_MENU.append(item)
+
+
+def public_menu() -> list[dict]:
+    return [
+        {"label": item.label, "url": url}
+        for item in sorted(PUBLIC_MENU, key=lambda i: (i.order, str(i.label)))
+        if (url := item.url())
+    ]
+
+
 def register(item: MenuItem) -> None:
+    """Add an entry (idempotent: the same entry registered twice shows once)."""
     if item not in MENU:
         MENU.append(item)
 
 
-def menu_for(user) -> list[dict]:
+def menu_for(user, current_path: str | None = None) -> list[dict]:
+    """The entries ``user`` may see, in order: ``label``, ``url``, ``group``, ``active``."""
     if user is None or not user.is_authenticated:
         return []
-    return [
-        {"label": item.label, "url": url}
-        for item in MENU
-        if (item.permission is None or has_perm(user, item.permission)) and (url := item.url())
-    ]
+    entries = []
+    for item in sorted(MENU, key=lambda i: (i.order, str(i.label))):
+        if item.permission is not None and not has_perm(user, item.permission):
+            continue
+        url = item.url()
+        if not url:
+            continue
+        active = bool(current_path) and (
+            current_path == url or (url != reverse("core:staff-home") and current_path.startswith(url))
+        )
+        entries.append({"label": item.label, "url": url, "group": item.group, "active": active})
+    return entries
+
+
+def grouped_menu(entries: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Consecutive entries with the same group, as (group, entries) pairs."""
+    groups: list[tuple[str, list[dict]]] = []
+    for entry in entries:
+        if groups and str(groups[-1][0]) == str(entry["group"]):
+            groups[-1][1].append(entry)
+        else:
+            groups.append((entry["group"], [entry]))
+    return groups

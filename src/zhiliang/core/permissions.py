@@ -100,7 +100,13 @@ def has_perm(user, perm: str) -> bool:
     return any(perm in role_permissions(m.role) for m in memberships(user))
 
 
+#: roles whose memberships act only for their bound organisation
+ORGANISATION_ROLES = frozenset({"enterprise", "lab"})
+
+
 def _membership_q(model, scope: Scope, m, action: str) -> Q:
+    if m.role.name in ORGANISATION_ROLES and not m.organisation_type_id:
+        return NOTHING  # an account not yet bound to its enterprise/agency acts for no one
     q = Q()
     if m.region_id and scope.region:
         q &= Q(**{f"{scope.region}__in": m.region.subtree_ids()})

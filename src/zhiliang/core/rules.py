@@ -107,8 +107,32 @@ class Rule:
                 raise ValidationError(f"{label}的取值结构须与缺省值相同（{type(self.default).__name__}）")
             if isinstance(value, dict) and set(value) != set(self.default):
                 raise ValidationError(f"{label}须包含且仅包含这些键：{'、'.join(map(str, self.default))}")
+            self._check_json_numbers(value, self.default, label)
             return value
         raise AssertionError(self.kind)
+
+    def _check_json_numbers(self, value: Any, default: Any, label: str, path: str = "") -> None:
+        """Where the default holds a number, the value must hold a number (within
+        ``minimum``/``maximum``); nested dicts are checked key by key."""
+        if isinstance(default, dict) and isinstance(value, dict):
+            for key, sub_default in default.items():
+                if key in value:
+                    self._check_json_numbers(value[key], sub_default, label, f"{path}{key}")
+                elif path:
+                    raise ValidationError(f"{label}的“{path}”缺少键“{key}”")
+            return
+        if isinstance(default, list) and isinstance(value, list) and default:
+            for i, item in enumerate(value):
+                self._check_json_numbers(item, default[0], label, f"{path}[{i + 1}]")
+            return
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValidationError(f"{label}的“{path}”须为数值，收到“{value}”")
+            if isinstance(default, int) and not isinstance(value, int):
+                raise ValidationError(f"{label}的“{path}”须为整数，收到“{value}”")
+            self._check_range(value, f"{label}的“{path}”")
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise ValidationError(f"{label}的“{path}”须为文本，收到“{value}”")
 
     def _check_range(self, number, label: str) -> None:
         if self.minimum is not None and number < self.minimum:
@@ -121,6 +145,11 @@ class Rule:
         if self.kind in {"percent", "decimal"}:
             return Decimal(str(stored))
         return stored
+
+    def default_changes(self) -> list[datetime.date]:
+        """The days on which the default changed (not the first history entry's start)."""
+        starts = [start for start, _ in self.history[1:]]
+        return starts + ([self.default_since] if self.default_since else [])
 
     def default_on(self, on: datetime.date) -> Any:
         """The default in force on ``on``: ``default`` from ``default_since``,
@@ -155,14 +184,23 @@ def all_rules() -> list[Rule]:
 
 
 def value(name: str, on: datetime.date | None = None) -> Any:
-    """The value of rule ``name`` in force on ``on`` (default: today)."""
+    """The value of rule ``name`` in force on ``on`` (default: today).
+
+    The latest override that started on or before ``on`` applies — unless the
+    default itself changed after that override started (a new regulation,
+    ``default_since``/``history``): then the new default applies until a
+    later override."""
     from .models import RuleOverride
 
     rule = get(name)
     on = on or timezone.localdate()
-    override = RuleOverride.objects.filter(rule=name, effective_from__lte=on).order_by("-effective_from").first()
+    if isinstance(on, datetime.datetime):
+        on = timezone.localdate(on) if timezone.is_aware(on) else on.date()
+    override = RuleOverride.objects.filter(rule=rule.name, effective_from__lte=on).order_by("-effective_from").first()
     if override is not None:
-        return rule.python(override.value)
+        changed = [d for d in rule.default_changes() if d <= on]
+        if not changed or override.effective_from >= max(changed):
+            return rule.python(override.value)
     return rule.python(rule.default_on(on))
 
 

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from . import audit
+from . import audit, search
 from . import rules as rules_registry
 from .choices import Role
 from .events import emit, service
@@ -73,8 +74,6 @@ def add_membership(
 ) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"未知角色 {role}"})
-    if role in (Role.ENTERPRISE, Role.LAB) and organisation is None:
-        raise ValidationError({"organisation": "企业账号和检验检测机构账号必须绑定机构"})
     if role in (Role.COUNTY_STAFF,) and region is None:
         raise ValidationError({"region": "县市区工作人员必须指定区划"})
     if role == Role.DEPARTMENT_STAFF and department is None:
@@ -126,6 +125,7 @@ def update_department(*, actor, department: Department, **changes: Any) -> Depar
     department.full_clean()
     department.save()
     recheck(department, actor, "change")
+    search.index_object("department", department)
     emit("core.department_changed", {"department": department.code, "fields": sorted(changes)}, subject=department, region=department.region)
     return department
 
@@ -159,15 +159,45 @@ def remove_rule_override(*, actor, override: RuleOverride) -> None:
 
 
 @service(event="core.calendar_loaded")
-def load_calendar_year(*, actor, year: int, days: list[tuple[datetime.date, bool, str]], source: str) -> CalendarYear:
-    """Load or correct a year's holidays and make-up days (replaces that year's list)."""
-    errors = [f"{d} 不属于 {year} 年" for d, _, _ in days if d.year != year]
+def load_calendar_year(*, actor, year: int, days: list[tuple[datetime.date, bool, str]], source: str, note: str = "") -> CalendarYear:
+    """Load or correct a year's holidays and make-up days (replaces that year's list).
+
+    ``days`` lists the days that differ from the plain week (holidays on
+    weekdays, 调休 working days on weekends); named rest days on weekends may
+    be listed too.  The loaded year replaces the ``chinese-calendar`` data and
+    the provisional calendar for that year (see :mod:`zhiliang.core.workdays`)."""
+    from . import workdays
+
+    errors = []
+    if not 1900 <= int(year) <= 2200:
+        errors.append(f"年度 {year} 不在 1900–2200 之间")
+    if not (source or "").strip():
+        errors.append("请填写日历来源（如国务院办公厅通知文号）")
+    seen: set[datetime.date] = set()
+    for d, working, name in days:
+        if not isinstance(d, datetime.date):
+            errors.append(f"“{d}”不是日期")
+            continue
+        if d.year != year:
+            errors.append(f"{d} 不属于 {year} 年")
+        if d in seen:
+            errors.append(f"{d} 重复出现")
+        seen.add(d)
+        if not isinstance(working, bool):
+            errors.append(f"{d} 的“是否工作日”须为是/否，收到“{working}”")
+        if len(name or "") > 40:
+            errors.append(f"{d} 的名称过长（最多40个字符）")
     if errors:
         raise ValidationError(errors)
-    cal, _ = CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
-    CalendarDay.objects.filter(year=cal).delete()
-    CalendarDay.objects.bulk_create([CalendarDay(year=cal, date=d, is_working=w, name=n) for d, w, n in sorted(days)])
-    emit("core.calendar_loaded", {"year": year, "days": len(days), "source": source}, subject=cal)
+    try:
+        cal, _ = CalendarYear.objects.update_or_create(year=year, defaults={"source": source.strip(), "note": note})
+        CalendarDay.objects.filter(year=cal).delete()
+        CalendarDay.objects.bulk_create([CalendarDay(year=cal, date=d, is_working=w, name=n or "") for d, w, n in sorted(days)])
+        emit("core.calendar_loaded", {"year": year, "days": len(days), "source": source.strip()}, subject=cal)
+    finally:
+        # the transaction may still roll back: cache only per call until it ends
+        workdays.invalidate(uncommitted=True)
+    transaction.on_commit(workdays.invalidate)
     return cal
 
 

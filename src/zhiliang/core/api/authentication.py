@@ -1,12 +1,26 @@
 """Token authentication for machine clients (CORE.md "Tokens and service accounts").
 
 ``Authorization: Bearer zl_…`` (or ``Token zl_…``).  The token is looked up by
-its SHA-256; expired or revoked tokens and inactive users are refused.
+its SHA-256; expired or revoked tokens and inactive users are refused with
+401 and a message saying which.  ``last_used_at`` is written at most once a
+minute per token (it is exempt from the change log).
+
+Who may sign in to the *web UI* is decided by
+:func:`zhiliang.core.accounts.can_log_in` (service accounts may not).
 """
 
+from __future__ import annotations
+
+import datetime
+
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+TOKEN_PREFIX = "zl_"
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+FORMAT_MESSAGE = "令牌格式错误：请求头应为“Authorization: Bearer zl_…”"
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -17,24 +31,45 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode(errors="replace").lower() not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("令牌格式错误：应为 “Bearer <令牌>”"))
+            raise exceptions.AuthenticationFailed(FORMAT_MESSAGE)
+        plaintext = header[1].decode(errors="replace")
+        if not plaintext.startswith(TOKEN_PREFIX) or not plaintext.isascii() or len(plaintext) > 200:
+            raise exceptions.AuthenticationFailed(FORMAT_MESSAGE)
         from ..models import APIToken
         from ..services import hash_token
 
-        plaintext = header[1].decode(errors="replace")
         token = APIToken.objects.select_related("user").filter(key_hash=hash_token(plaintext)).first()
         now = timezone.now()
         if token is None:
-            raise exceptions.AuthenticationFailed(_("令牌无效"))
+            raise exceptions.AuthenticationFailed("令牌无效：未找到此令牌，请检查是否完整复制")
         if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed(_("令牌已吊销"))
+            raise exceptions.AuthenticationFailed(
+                f"令牌“{token.name}”（{token.prefix}…）已于 {timezone.localtime(token.revoked_at):%Y-%m-%d %H:%M} 吊销"
+            )
         if token.expires_at <= now:
-            raise exceptions.AuthenticationFailed(_("令牌已过期"))
+            raise exceptions.AuthenticationFailed(
+                f"令牌“{token.name}”（{token.prefix}…）已于 {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M} 过期，请重新申请"
+            )
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("令牌所属用户已停用"))
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            raise exceptions.AuthenticationFailed(f"令牌所属用户“{token.user.get_username()}”已停用")
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            APIToken.objects.filter(pk=token.pk).update(last_used_at=now)  # audit-exempt field
+            token.last_used_at = now
         return token.user, token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes :class:`TokenAuthentication` in the OpenAPI schema."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "接口令牌：Authorization: Bearer zl_…（由 zhiliang token issue 或 /api/v1/tokens/ 签发）",
+        }

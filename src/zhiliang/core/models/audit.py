@@ -28,6 +28,7 @@ class ChangeSet(models.Model):
 
     class Meta:
         verbose_name = "变更集"
+        default_permissions = ("view",)  # append-only
         verbose_name_plural = "变更集"
         ordering = ["-created_at"]
 
@@ -59,6 +60,7 @@ class ObjectChange(models.Model):
 
     class Meta:
         verbose_name = "变更记录"
+        default_permissions = ("view",)  # append-only
         verbose_name_plural = "变更记录"
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"], name="objectchange_object")]
@@ -87,10 +89,11 @@ class DomainEvent(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     delivered_at = models.DateTimeField("投递完成时间", null=True, blank=True, db_index=True)
 
-    scope = Scope(region="region")
+    scope = Scope(region="region", roles={"county_staff": ("view",), "department_staff": ("view",)})
 
     class Meta:
         verbose_name = "领域事件"
+        default_permissions = ("view",)  # append-only
         verbose_name_plural = "领域事件"
         ordering = ["-created_at"]
 
@@ -109,5 +112,6 @@ class EventDelivery(models.Model):
 
     class Meta:
         verbose_name = "事件投递"
+        default_permissions = ("view",)  # append-only
         verbose_name_plural = "事件投递"
         constraints = [models.UniqueConstraint(fields=["event", "handler"], name="event_delivery_once")]

@@ -53,7 +53,7 @@ class Membership(AuditedModel):
     valid_to = models.DateField("失效日期", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
-    scope = Scope(region="region", department="department")
+    scope = Scope(region="region", department="department", roles={"county_staff": ("view",), "department_staff": ("view",)})
 
     objects = ScopedManager()
 

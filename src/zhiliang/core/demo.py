@@ -1,0 +1,118 @@
+"""Demo data of core: one account per role (and per county for county staff).
+
+Everything is generated; no real person's data.  Later apps add their own
+demo data through :data:`DEMO_LOADERS` (``register_demo_loader``), each
+deterministic from the seed, so ``zhiliang demo`` shows a living city.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Callable
+
+from django.db import transaction
+
+from .audit import SYSTEM, audit_context, change_set
+from .choices import Role
+from .models import ChangeSet, Department, Region
+
+DEMO_PASSWORD = "zhiliang-demo"
+DEMO_KIND = "demo"
+
+#: (order, name, loader(seed, rng, report)) — apps register theirs in AppConfig.ready
+DEMO_LOADERS: list[tuple[int, str, Callable]] = []
+
+
+def register_demo_loader(order: int, name: str, loader: Callable) -> None:
+    if name not in {n for _, n, _ in DEMO_LOADERS}:
+        DEMO_LOADERS.append((order, name, loader))
+        DEMO_LOADERS.sort(key=lambda item: item[0])
+
+
+COUNTY_ACCOUNTS = {
+    "420302": "maojian",
+    "420303": "zhangwan",
+    "420304": "yunyang",
+    "420322": "yunxi",
+    "420323": "zhushan",
+    "420324": "zhuxi",
+    "420325": "fangxian",
+    "420381": "danjiangkou",
+    "4203K1": "jingkai",
+    "4203K2": "wudangshan",
+}
+
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
+
+
+def fake_name(rng: random.Random) -> str:
+    return rng.choice(FAMILY) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def fake_phone(rng: random.Random) -> str:
+    # 199-0xxx… is a reserved-looking test block; never a real subscriber list
+    return "1990" + "".join(rng.choice("0123456789") for _ in range(7))
+
+
+def is_loaded() -> bool:
+    return ChangeSet.objects.filter(kind=DEMO_KIND).exists()
+
+
+def core_accounts(seed: int, rng: random.Random, report: Callable[[str], None]) -> list[dict]:
+    from . import services
+
+    accounts = []
+
+    def account(username, role, label, region=None, department=None):
+        user = services.create_user(
+            actor=SYSTEM, username=username, password=DEMO_PASSWORD, display_name=fake_name(rng), phone=fake_phone(rng)
+        )
+        services.add_membership(actor=SYSTEM, user=user, role=role, region=region, department=department)
+        accounts.append({"username": username, "role": Role(role).label, "scope": label})
+
+    city = Region.objects.get(code="420300")
+    account("admin", Role.CITY_ADMIN, "十堰市", region=city)
+    account("auditor", Role.AUDITOR, "十堰市", region=city)
+    amr = Department.objects.get(code="sy-amr")
+    account("amr", Role.DEPARTMENT_STAFF, amr.name, region=city, department=amr)
+    commerce = Department.objects.get(code="sy-com")
+    account("commerce", Role.DEPARTMENT_STAFF, commerce.name, region=city, department=commerce)
+    for code, username in COUNTY_ACCOUNTS.items():
+        region = Region.objects.get(code=code)
+        account(username, Role.COUNTY_STAFF, region.name, region=region)
+    # enterprise and lab accounts are bound to their organisation by the registry's demo data
+    account("enterprise", Role.ENTERPRISE, "（待绑定企业）")
+    account("lab", Role.LAB, "（待绑定检验检测机构）")
+    report(f"账号 {len(accounts)} 个")
+    return accounts
+
+
+register_demo_loader(0, "core.accounts", core_accounts)
+
+
+def load(seed: int = 2017, report: Callable[[str], None] = print) -> list[dict]:
+    """Load every registered demo loader once, in one change set; returns the accounts."""
+    accounts: list[dict] = []
+    with audit_context(actor=SYSTEM, reason=f"加载演示数据（seed={seed}）", source="command"):
+        with transaction.atomic(), change_set(kind=DEMO_KIND, file_name=f"seed={seed}") as cs:
+            for order, name, loader in DEMO_LOADERS:
+                rng = random.Random(f"{seed}:{name}")
+                result = loader(seed, rng, report)
+                if name == "core.accounts":
+                    accounts = result
+            cs.counts = {"accounts": len(accounts)}
+            ChangeSet.objects.filter(pk=cs.pk).update(counts=cs.counts)
+    return accounts
+
+
+def accounts_table() -> list[dict]:
+    """The demo accounts as they are in the database now (for printing at start)."""
+    from .models import User
+
+    rows = []
+    for user in User.objects.filter(is_service_account=False).prefetch_related("memberships__role", "memberships__region", "memberships__department").order_by("pk"):
+        for m in user.memberships.all():
+            scope = m.department or m.region or m.organisation or "（待绑定）"
+            rows.append({"username": user.username, "role": Role(m.role.name).label, "scope": str(scope)})
+    return rows

@@ -1,0 +1,741 @@
+"""Search (CORE.md "Search"; design and figures in ``docs/search.md``).
+
+One :func:`search` serves the UI, the API and the benchmarks.  Every
+searchable record is a :class:`~zhiliang.core.models.SearchEntry` whose
+normalised text is cut into tokens (:class:`~zhiliang.core.models.SearchToken`):
+
+* CJK character **bigrams** of every run of CJK characters (a run of one
+  character yields that character as a unigram);
+* whole **words** of letters and digits (codes, model numbers: ``dfl4251``,
+  a USCC), lower-cased, after NFKC (full-width ``ＤＦＬ`` → ``dfl``).
+
+A query is normalised and tokenised the same way; its tokens are intersected
+in SQL (the rarest token drives, the next rarest are probed with ``EXISTS``),
+every candidate is checked against the normalised text (each query term must
+be a substring, so 东汽风 does not match 东风汽车), permission is applied in
+the same SQL, and only a bounded window is ranked — nothing loads all matches.
+
+Other apps register their kinds (:func:`register_kind`) in
+``AppConfig.ready`` and call :func:`index_object` / :func:`index` /
+:func:`unindex` from their services, inside the service's transaction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connection, transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
+from django.urls import NoReverseMatch, reverse
+
+MIN_QUERY_CHARS = 2
+#: the first WINDOW matches (in index order) are ranked exactly; later pages follow index order
+WINDOW = 200
+#: exact title matches lifted to the top (all of them, up to this many)
+EXACT_LIMIT = 100
+#: matches are counted exactly up to this many, estimated beyond
+COUNT_CAP = 2000
+#: how many query tokens are intersected in SQL (the substring check covers the rest)
+MAX_INTERSECT = 4
+#: document frequencies are counted up to this many when choosing the driving token
+DF_CAP = 5000
+TOKEN_MAX = 64
+MAX_PER_PAGE = 100
+
+TOO_SHORT = "请至少输入两个字"
+
+
+class QueryTooShort(ValidationError):
+    """The query has no term of two or more characters (nothing to look up in the index)."""
+
+    def __init__(self, message: str = TOO_SHORT):
+        super().__init__(message, code="too_short")
+
+
+# --- normalisation and tokens ------------------------------------------------------------
+
+
+def normalise(text: str | None) -> str:
+    """NFKC (full-width → half-width), lower case, whitespace collapsed to single spaces."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return " ".join(text.split())
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
+        or 0x3400 <= o <= 0x4DBF  # extension A
+        or 0x20000 <= o <= 0x323AF  # extensions B–H
+        or 0xF900 <= o <= 0xFAFF  # compatibility ideographs (NFKC maps most away)
+        or o == 0x3007  # 〇
+        or 0x3040 <= o <= 0x30FF  # kana
+        or 0xAC00 <= o <= 0xD7AF  # hangul syllables
+    )
+
+
+def _runs(norm: str) -> Iterator[tuple[bool, str]]:
+    """(is_cjk, run) for each run of CJK characters or of other letters/digits."""
+    run: list[str] = []
+    run_cjk = False
+    for ch in norm:
+        if is_cjk(ch):
+            kind = True
+        elif ch.isalnum():
+            kind = False
+        else:
+            if run:
+                yield run_cjk, "".join(run)
+                run = []
+            continue
+        if run and kind != run_cjk:
+            yield run_cjk, "".join(run)
+            run = []
+        run_cjk = kind
+        run.append(ch)
+    if run:
+        yield run_cjk, "".join(run)
+
+
+def tokenize(text: str | None, *, normalised: bool = False) -> list[str]:
+    """The distinct tokens of ``text`` in order of first appearance (documents and queries alike)."""
+    norm = text if normalised else normalise(text)
+    seen: dict[str, None] = {}
+    for cjk, run in _runs(norm or ""):
+        if cjk:
+            if len(run) == 1:
+                seen.setdefault(run)
+            for i in range(len(run) - 1):
+                seen.setdefault(run[i : i + 2])
+        else:
+            seen.setdefault(run[:TOKEN_MAX])
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str  #: the whole query, normalised
+    terms: tuple[str, ...]  #: whitespace-separated terms; each must be a substring of a match
+    tokens: tuple[str, ...]  #: index tokens of the terms of two or more characters
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Normalise and tokenise a query; :class:`QueryTooShort` if nothing can use the index.
+
+    A term of a single character (``车``) cannot use the bigram index: it only
+    filters the matches of the other terms.  A query made only of such terms is
+    refused with “请至少输入两个字”."""
+    text = normalise(query)
+    terms = tuple(dict.fromkeys(t for t in text.split(" ") if t))
+    tokens: dict[str, None] = {}
+    for term in terms:
+        if len(term) >= MIN_QUERY_CHARS:
+            for tok in tokenize(term, normalised=True):
+                if len(tok) >= MIN_QUERY_CHARS or not is_cjk(tok):
+                    tokens.setdefault(tok)
+    # a bare single letter or digit is no useful index token either
+    tokens = {t: None for t in tokens if len(t) >= MIN_QUERY_CHARS}
+    if not tokens:
+        raise QueryTooShort()
+    return ParsedQuery(text=text, terms=terms, tokens=tuple(tokens))
+
+
+def token_weight(*, in_title: bool, rank: int, title_length: int) -> int:
+    """The base order of an entry under one of its tokens: token in the title first,
+    then higher rank, then shorter title (smaller sorts first)."""
+    r = 999_999 - max(-999_999, min(999_999, int(rank)))
+    return ((0 if in_title else 1) * 2_000_000 + r) * 10_000 + min(title_length, 9_999)
+
+
+# --- registry of kinds ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an object contributes to the index."""
+
+    title: str
+    text: str = ""
+    region_id: int | None = None
+    is_public: bool = True
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    model: Any
+    label: str
+    document: Callable[[Any], Document | None]
+    queryset: Callable[[], Any] | None = None
+    url_name: str | None = None
+    public_url_name: str | None = None
+
+    def get_queryset(self):
+        return self.queryset() if self.queryset is not None else self.model._default_manager.all()
+
+    def url(self, object_id: str, *, public: bool) -> str | None:
+        names = [self.public_url_name] if public else [self.url_name, self.public_url_name]
+        for name in names:
+            if name:
+                try:
+                    return reverse(name, args=[object_id])
+                except NoReverseMatch:
+                    continue
+        return None
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register_kind(
+    kind: str,
+    *,
+    model,
+    label: str,
+    document: Callable[[Any], Document | None],
+    queryset: Callable[[], Any] | None = None,
+    url_name: str | None = None,
+    public_url_name: str | None = None,
+) -> Kind:
+    """Declare a searchable kind (call from ``AppConfig.ready``; registering again replaces it).
+
+    ``document(obj)`` returns the :class:`Document` of an object, or ``None``
+    when the object must not be searchable; ``queryset()`` the rows
+    :func:`reindex` walks (default: all).  ``url_name``/``public_url_name`` are
+    URL names taking the object id, for staff and for the public."""
+    if len(kind) > 40:
+        raise ValueError(f"检索类型名过长：{kind}")
+    registered = Kind(kind, model, label, document, queryset, url_name, public_url_name)
+    _KINDS[kind] = registered
+    return registered
+
+
+def unregister_kind(kind: str) -> None:
+    """Forget a kind (tests); its entries stay until removed."""
+    _KINDS.pop(kind, None)
+
+
+def get_kind(kind: str) -> Kind:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise LookupError(f"未登记的检索类型：{kind}") from None
+
+
+def registered_kinds() -> list[Kind]:
+    return list(_KINDS.values())
+
+
+# --- writing the index ---------------------------------------------------------------------
+
+
+def _tables() -> tuple[str, str]:
+    from .models import SearchEntry, SearchToken
+
+    qn = connection.ops.quote_name
+    return qn(SearchEntry._meta.db_table), qn(SearchToken._meta.db_table)
+
+
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _delete_entries(entry_ids: list[int]) -> None:
+    """Delete entries and their tokens in SQL (the collector would load every token row)."""
+    entries, tokens = _tables()
+    with connection.cursor() as cur:
+        for chunk in _chunks(entry_ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"DELETE FROM {tokens} WHERE entry_id IN ({marks})", chunk)
+            cur.execute(f"DELETE FROM {entries} WHERE id IN ({marks})", chunk)
+
+
+def _entry_values(doc: Document) -> dict[str, Any]:
+    title = " ".join((doc.title or "").split())[:255]
+    title_norm = normalise(title)[:255]
+    text = normalise(f"{title} {doc.text or ''}")
+    return {
+        "title": title,
+        "title_norm": title_norm,
+        "text": text,
+        "region_id": doc.region_id,
+        "is_public": bool(doc.is_public),
+        "rank": int(doc.rank),
+    }
+
+
+def _entry_tokens(values: dict[str, Any]) -> dict[str, int]:
+    in_title = set(tokenize(values["title_norm"], normalised=True))
+    return {
+        tok: token_weight(in_title=tok in in_title, rank=values["rank"], title_length=len(values["title"]))
+        for tok in tokenize(values["text"], normalised=True)
+    }
+
+
+def write_documents(kind: str, documents: dict[str, Document | None]) -> dict[str, int]:
+    """Replace the entries of ``kind`` for these object ids (``None`` removes one), atomically.
+
+    Unchanged entries are not touched; changed ones get their token rows
+    diffed.  Returns counts ``created``, ``updated``, ``removed``, ``unchanged``."""
+    from .models import SearchEntry, SearchToken
+
+    counts = {"created": 0, "updated": 0, "removed": 0, "unchanged": 0}
+    if not documents:
+        return counts
+    with transaction.atomic():
+        existing = {e.object_id: e for e in SearchEntry.objects.filter(kind=kind, object_id__in=list(documents))}
+        removed = [existing[oid].pk for oid, doc in documents.items() if doc is None and oid in existing]
+        to_create: list[SearchEntry] = []
+        to_update: list[SearchEntry] = []
+        wanted: dict[int | str, dict[str, int]] = {}
+        for oid, doc in documents.items():
+            if doc is None:
+                continue
+            values = _entry_values(doc)
+            entry = existing.get(oid)
+            if entry is not None:
+                if all(getattr(entry, k) == v for k, v in values.items()):
+                    counts["unchanged"] += 1
+                    continue
+                for k, v in values.items():
+                    setattr(entry, k, v)
+                to_update.append(entry)
+            else:
+                entry = SearchEntry(kind=kind, object_id=oid, **values)
+                to_create.append(entry)
+            wanted[id(entry)] = _entry_tokens(values)
+        if removed:
+            _delete_entries(removed)
+        if to_update:
+            SearchEntry.objects.bulk_update(to_update, ["title", "title_norm", "text", "region_id", "is_public", "rank"], batch_size=500)
+        if to_create:
+            SearchEntry.objects.bulk_create(to_create, batch_size=500)
+        # diff the tokens of updated entries: keep rows whose token and weight are unchanged
+        stale: list[int] = []
+        new_rows: list[SearchToken] = []
+        old: dict[int, dict[str, tuple[int, int]]] = {}
+        for chunk in _chunks([e.pk for e in to_update]):
+            for pk, entry_id, tok, weight in SearchToken.objects.filter(entry_id__in=chunk).values_list("pk", "entry_id", "token", "weight"):
+                old.setdefault(entry_id, {})[tok] = (pk, weight)
+        for entry in to_update:
+            have = old.get(entry.pk, {})
+            want = wanted[id(entry)]
+            for tok, (pk, weight) in have.items():
+                if want.get(tok) != weight:
+                    stale.append(pk)
+            new_rows.extend(SearchToken(token=t, entry_id=entry.pk, weight=w) for t, w in want.items() if have.get(t, (0, None))[1] != w)
+        for entry in to_create:
+            new_rows.extend(SearchToken(token=t, entry_id=entry.pk, weight=w) for t, w in wanted[id(entry)].items())
+        if stale:
+            _, tokens = _tables()
+            with connection.cursor() as cur:
+                for chunk in _chunks(stale):
+                    cur.execute(f"DELETE FROM {tokens} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        if new_rows:
+            SearchToken.objects.bulk_create(new_rows, batch_size=2000)
+    counts.update(created=len(to_create), updated=len(to_update), removed=len(removed))
+    return counts
+
+
+def index(kind: str, object_id, *, title: str, text: str = "", region=None, is_public: bool = True, rank: int = 0) -> None:
+    """Index (or re-index) one record; call from the service that changed it, inside its transaction."""
+    get_kind(kind)
+    region_id = getattr(region, "pk", region)
+    write_documents(kind, {str(object_id): Document(title=title, text=text, region_id=region_id, is_public=is_public, rank=rank)})
+
+
+def index_object(kind: str, obj) -> None:
+    """Index ``obj`` through its kind's registered ``document`` (``None`` → removed from the index)."""
+    write_documents(kind, {str(obj.pk): get_kind(kind).document(obj)})
+
+
+def unindex(kind: str, object_id) -> None:
+    """Remove one record from the index (a no-op if it is not there)."""
+    write_documents(kind, {str(object_id): None})
+
+
+@dataclass
+class ReindexResult:
+    kind: str
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def reindex(kind: str, *, batch_size: int = 1000, progress: Callable[[int, int], None] | None = None) -> ReindexResult:
+    """Rebuild ``kind`` from its registered queryset, one transaction per batch.
+
+    Safe to re-run (unchanged entries are not rewritten) and safe to kill: each
+    batch commits on its own and replaces each of its entries atomically, so
+    the index is always consistent, at worst partly old.  Finally entries whose
+    object is gone (or no longer in the queryset) are removed."""
+    from .models import SearchEntry
+
+    spec = get_kind(kind)
+    qs = spec.get_queryset().order_by("pk")
+    result = ReindexResult(kind=kind, total=qs.count())
+    done = 0
+    last = None
+    while True:
+        batch = list((qs if last is None else qs.filter(pk__gt=last))[:batch_size])
+        if not batch:
+            break
+        counts = write_documents(kind, {str(obj.pk): spec.document(obj) for obj in batch})
+        result.created += counts["created"]
+        result.updated += counts["updated"]
+        result.unchanged += counts["unchanged"]
+        result.removed += counts["removed"]
+        last = batch[-1].pk
+        done += len(batch)
+        if progress:
+            progress(done, result.total)
+    # sweep: entries whose object is no longer in the queryset
+    pk_field = spec.model._meta.pk
+    last_id = 0
+    while True:
+        rows = list(SearchEntry.objects.filter(kind=kind, pk__gt=last_id).order_by("pk").values_list("pk", "object_id")[:batch_size])
+        if not rows:
+            break
+        candidates = {}
+        for entry_pk, oid in rows:
+            try:
+                candidates[oid] = pk_field.to_python(oid)
+            except ValidationError:
+                pass
+        present = {str(pk) for pk in spec.get_queryset().filter(pk__in=list(candidates.values())).values_list("pk", flat=True)}
+        gone = [entry_pk for entry_pk, oid in rows if oid not in present]
+        if gone:
+            with transaction.atomic():
+                _delete_entries(gone)
+            result.removed += len(gone)
+        last_id = rows[-1][0]
+    return result
+
+
+def reindex_all(*, batch_size: int = 1000, progress: Callable[[str, int, int], None] | None = None) -> list[ReindexResult]:
+    """:func:`reindex` every registered kind (the demo and ``zhiliang search reindex`` call this)."""
+    results = []
+    for spec in registered_kinds():
+        cb = (lambda done, total, k=spec.kind: progress(k, done, total)) if progress else None
+        results.append(reindex(spec.kind, batch_size=batch_size, progress=cb))
+    return results
+
+
+# --- querying ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    kind_label: str
+    object_id: str
+    title: str
+    region_id: int | None
+    is_public: bool
+    rank: int
+    #: ``exact`` (title equals the query), ``prefix`` (title starts with it), ``title`` (title contains every term), ``text``
+    match: str
+    url: str | None
+
+
+@dataclass
+class SearchResults:
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    #: number of matches; an estimate when ``count_is_estimate`` (show “约 N 条”)
+    count: int = 0
+    count_is_estimate: bool = False
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def count_label(self) -> str:
+        return f"约 {self.count} 条" if self.count_is_estimate else f"共 {self.count} 条"
+
+
+def _like_pattern(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _permission_sql(user, kinds: list[Kind]) -> tuple[str, list] | None:
+    """SQL (alias ``e``) selecting the entries ``user`` may see; ``None`` = all.
+
+    Public entries are visible to everyone; a non-public entry only if its
+    object is in ``model.objects.restrict(user, "view")`` of its kind."""
+    from .permissions import restrict_q
+
+    if user is not None and getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+        return None
+    parts, params = ["e.is_public = %s"], [True]
+    if user is not None and getattr(user, "is_authenticated", False):
+        for spec in kinds:
+            q = restrict_q(spec.model, user, "view")
+            if q is None:
+                parts.append("e.kind = %s")
+                params.append(spec.kind)
+                continue
+            sub = spec.model._default_manager.filter(q).annotate(_zl_oid=Cast("pk", CharField())).values("_zl_oid")
+            try:
+                sql, sub_params = sub.query.sql_with_params()
+            except EmptyResultSet:
+                continue
+            parts.append(f"(e.kind = %s AND e.object_id IN ({sql}))")
+            params.extend([spec.kind, *sub_params])
+    return "(" + " OR ".join(parts) + ")", params
+
+
+@dataclass
+class _Plan:
+    parsed: ParsedQuery
+    driver: str
+    probes: list[str]
+    where: str
+    params: list
+
+
+def _document_frequencies(tokens: Iterable[str]) -> dict[str, int]:
+    _, tok_table = _tables()
+    tokens = list(tokens)
+    sql = " UNION ALL ".join(
+        f"SELECT {i} AS i, COUNT(*) AS n FROM (SELECT 1 AS one FROM {tok_table} WHERE token = %s LIMIT {DF_CAP}) s{i}" for i in range(len(tokens))
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, tokens)
+        return {tokens[i]: n for i, n in cur.fetchall()}
+
+
+def _plan(parsed: ParsedQuery, kinds: list[Kind] | None, user) -> _Plan | None:
+    tokens = list(parsed.tokens)
+    if len(tokens) > 1:
+        df = _document_frequencies(tokens)
+        if min(df.values()) == 0:
+            return None
+        tokens.sort(key=lambda t: (df[t], t))
+    driver, probes = tokens[0], tokens[1:MAX_INTERSECT]
+    used = set(tokens[:MAX_INTERSECT])
+    _, tok_table = _tables()
+    where = ["t0.token = %s"]
+    params: list = [driver]
+    for i, tok in enumerate(probes, start=1):
+        where.append(f"EXISTS (SELECT 1 FROM {tok_table} t{i} WHERE t{i}.token = %s AND t{i}.entry_id = t0.entry_id)")
+        params.append(tok)
+    filters, filter_params = _filters(parsed, kinds, user, used)
+    return _Plan(parsed, driver, probes, " AND ".join(where + filters), params + filter_params)
+
+
+def _filters(parsed: ParsedQuery, kinds: list[Kind] | None, user, used_tokens: set[str]) -> tuple[list[str], list]:
+    where: list[str] = []
+    params: list = []
+    for term in parsed.terms:
+        if term in used_tokens:
+            continue  # a term that is itself a used token (汽车, dfl4251) is already a substring
+        where.append("e.text LIKE %s ESCAPE '\\'")
+        params.append(_like_pattern(term))
+    if kinds is not None:
+        where.append(f"e.kind IN ({', '.join(['%s'] * len(kinds))})")
+        params.extend(k.kind for k in kinds)
+    perm = _permission_sql(user, kinds if kinds is not None else registered_kinds())
+    if perm is not None:
+        where.append(perm[0])
+        params.extend(perm[1])
+    return where, params
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _match_class(title_norm: str, parsed: ParsedQuery) -> int:
+    if title_norm == parsed.text:
+        return 0
+    if title_norm.startswith(parsed.text):
+        return 1
+    if all(term in title_norm for term in parsed.terms):
+        return 2
+    return 3
+
+
+MATCH_NAMES = {0: "exact", 1: "prefix", 2: "title", 3: "text"}
+
+
+def window_sql(plan: _Plan, *, limit: int) -> tuple[str, list]:
+    """The SQL of the first ``limit`` matches in index order (also used by the plan tests)."""
+    entries, tokens = _tables()
+    sql = (
+        f"SELECT e.id, e.title_norm, e.rank, e.title FROM {tokens} t0 JOIN {entries} e ON e.id = t0.entry_id "
+        f"WHERE {plan.where} ORDER BY t0.weight, t0.entry_id LIMIT {int(limit)}"
+    )
+    return sql, list(plan.params)
+
+
+def count_sql(plan: _Plan) -> tuple[str, list]:
+    """The capped count: matches in entry order, at most COUNT_CAP + 1, and the last entry id seen."""
+    entries, tokens = _tables()
+    sql = (
+        f"SELECT COUNT(*), MAX(eid) FROM (SELECT t0.entry_id AS eid FROM {tokens} t0 JOIN {entries} e ON e.id = t0.entry_id "
+        f"WHERE {plan.where} ORDER BY t0.entry_id LIMIT {COUNT_CAP + 1}) c"
+    )
+    return sql, list(plan.params)
+
+
+def explain_sql(query: str, kinds: Iterable[str] | None = None, user=None) -> list[tuple[str, list]]:
+    """The window and count statements :func:`search` runs for ``query`` (for EXPLAIN)."""
+    kind_specs = None if kinds is None else [get_kind(k) for k in kinds]
+    plan = _plan(parse_query(query), kind_specs, user)
+    if plan is None:
+        return []
+    return [window_sql(plan, limit=WINDOW), count_sql(plan)]
+
+
+def _count(plan: _Plan, kinds: list[Kind] | None) -> tuple[int, bool]:
+    entries, _ = _tables()
+    n, sample_max = _fetch(*count_sql(plan))[0]
+    if n <= COUNT_CAP:
+        return n, False
+    # estimate: matches are taken to be spread evenly over the entry ids of the searched kinds
+    if kinds is None:
+        lo, hi = _fetch(f"SELECT MIN(id), MAX(id) FROM {entries}", [])[0]
+    else:
+        bounds = [_fetch(f"SELECT MIN(id), MAX(id) FROM {entries} WHERE kind = %s", [k.kind])[0] for k in kinds]
+        bounds = [b for b in bounds if b[0] is not None]
+        lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    span = max(1, sample_max - lo + 1)
+    estimate = int(COUNT_CAP * (hi - lo + 1) / span)
+    digits = max(0, len(str(estimate)) - 2)
+    estimate = round(estimate, -digits) if digits else estimate
+    return max(estimate, COUNT_CAP + 1), True
+
+
+def search(query: str, kinds: Iterable[str] | None = None, user=None, page: int = 1, per_page: int = 20) -> SearchResults:
+    """Search the index for ``query`` as ``user`` (``None`` = the public).
+
+    Order: title equal to the query, title starting with it, title containing
+    every term, text only; within each, higher ``rank`` then shorter title.
+    The order is exact for the first :data:`WINDOW` matches; later pages
+    follow the index order (token in the title, rank, title length).
+    Raises :class:`QueryTooShort` for a query without a term of two characters."""
+    from .models import SearchEntry
+
+    parsed = parse_query(query)
+    page = max(1, int(page))
+    per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
+    kind_specs = None if kinds is None else [get_kind(k) for k in dict.fromkeys(kinds)]
+    results = SearchResults(query=parsed.text, page=page, per_page=per_page)
+    if kind_specs == []:
+        return results
+    plan = _plan(parsed, kind_specs, user)
+    if plan is None:
+        return results
+    entries_table, _ = _tables()
+
+    # 1. exact title matches, through the title index
+    filters, filter_params = _filters(parsed, kind_specs, user, set())
+    exact = _fetch(
+        f"SELECT e.id, e.title_norm, e.rank, e.title FROM {entries_table} e WHERE e.title_norm = %s AND {' AND '.join(filters)} "
+        f"ORDER BY e.rank DESC, e.id LIMIT {EXACT_LIMIT}",
+        [parsed.text[:255], *filter_params],
+    )
+    exact_ids = [row[0] for row in exact]
+    exact_set = set(exact_ids)
+    # 2. the window: the first WINDOW matches in index order, ranked exactly
+    window = _fetch(*window_sql(plan, limit=WINDOW))
+    rest_of_window = [row for row in window if row[0] not in exact_set]
+    rest_of_window.sort(key=lambda r: (_match_class(r[1], parsed), -r[2], len(r[3]), r[0]))
+    ordered = exact_ids + [row[0] for row in rest_of_window]
+    start = (page - 1) * per_page
+    page_ids = ordered[start : start + per_page]
+    # 3. beyond the window: index order, skipping the lifted exact matches
+    if len(page_ids) < per_page and len(window) == WINDOW:
+        offset = len(rest_of_window) + max(0, start - len(ordered))
+        where, params = plan.where, list(plan.params)
+        if exact_ids:
+            where += f" AND e.id NOT IN ({', '.join(['%s'] * len(exact_ids))})"
+            params += exact_ids
+        _, tokens_table = _tables()
+        rows = _fetch(
+            f"SELECT e.id FROM {tokens_table} t0 JOIN {entries_table} e ON e.id = t0.entry_id WHERE {where} "
+            f"ORDER BY t0.weight, t0.entry_id LIMIT {per_page - len(page_ids)} OFFSET {offset}",
+            params,
+        )
+        page_ids += [row[0] for row in rows]
+    # 4. count (exact up to COUNT_CAP, estimated beyond)
+    if len(window) < WINDOW:
+        results.count, results.count_is_estimate = len(set(exact_ids) | {row[0] for row in window}), False
+    else:
+        results.count, results.count_is_estimate = _count(plan, kind_specs)
+    # 5. the hits
+    by_pk = SearchEntry.objects.in_bulk(page_ids)
+    public_view = user is None or not getattr(user, "is_authenticated", False)
+    for pk in page_ids:
+        entry = by_pk.get(pk)
+        if entry is None:
+            continue
+        spec = _KINDS.get(entry.kind)
+        results.hits.append(
+            SearchHit(
+                kind=entry.kind,
+                kind_label=spec.label if spec else entry.kind,
+                object_id=entry.object_id,
+                title=entry.title,
+                region_id=entry.region_id,
+                is_public=entry.is_public,
+                rank=entry.rank,
+                match=MATCH_NAMES[_match_class(entry.title_norm, parsed)],
+                url=spec.url(entry.object_id, public=public_view) if spec else None,
+            )
+        )
+    return results
+
+
+# --- core's own kinds --------------------------------------------------------------------
+
+
+def _region_document(region) -> Document:
+    return Document(title=region.name, text=region.code, region_id=region.pk, is_public=True)
+
+
+def _department_document(dept) -> Document:
+    text = " ".join(filter(None, [dept.short_name, dept.code, dept.uscc]))
+    return Document(title=dept.name, text=text, region_id=dept.region_id, is_public=True, rank=0 if dept.is_current else -1)
+
+
+def register_core_kinds() -> None:
+    from .models import Department, Region
+
+    register_kind("region", model=Region, label="行政区划", document=_region_document)
+    register_kind("department", model=Department, label="部门", document=_department_document)
+
+
+def index_core_after_migrate(sender=None, using="default", **kwargs) -> None:
+    """post_migrate: index regions and departments (a few dozen rows) once the tables exist."""
+    from .models import SearchEntry
+
+    if using != "default":
+        return
+    table = SearchEntry._meta.db_table
+    if table not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cur:
+        columns = {c.name for c in connection.introspection.get_table_description(cur, table)}
+    if "title_norm" not in columns:
+        return  # migrated back below the search index's own migration
+    for kind in ("region", "department"):
+        reindex(kind)

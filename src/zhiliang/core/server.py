@@ -1,0 +1,67 @@
+"""Serving: gunicorn (a production-grade WSGI server) with WhiteNoise for static
+files, and the django-tasks database worker beside it."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+
+class ZhiliangServer(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        from zhiliang.wsgi import application
+
+        return application
+
+
+def start_worker() -> subprocess.Popen:
+    """The task worker (django-tasks database backend) as a child process."""
+    cmd = [sys.executable, "-m", "zhiliang.cli", "db_worker", "--no-startup-delay", "--interval", "1", "--no-reload"]
+    proc = subprocess.Popen(cmd, env=os.environ.copy())
+
+    def stop():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    atexit.register(stop)
+    return proc
+
+
+def serve(*, host: str, port: int, workers: int, threads: int = 4, with_worker: bool = True, access_log: bool = False) -> None:
+    worker = start_worker() if with_worker else None
+    try:
+        ZhiliangServer(
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "accesslog": "-" if access_log else None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "zhiliang",
+            }
+        ).run()
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
