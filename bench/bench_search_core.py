@@ -42,10 +42,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--data-dir", help="SQLite data dir to use (default: a new temporary one)")
+    parser.add_argument("--reuse", action="store_true", help="keep the bench entries already there if their number matches")
     args = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL"):
-        os.environ["ZHILIANG_DATA_DIR"] = tempfile.mkdtemp(prefix="zl-bench-search-")
+        os.environ["ZHILIANG_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="zl-bench-search-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhiliang.settings")
     import django
 
@@ -60,13 +62,16 @@ def main() -> None:
     kind = "bench"
     search.register_kind(kind, model=Region, label="基准", document=lambda obj: None)
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM core_searchtoken WHERE entry_id IN (SELECT id FROM core_searchentry WHERE kind = %s)", [kind])
-        cur.execute("DELETE FROM core_searchentry WHERE kind = %s", [kind])
+        cur.execute("SELECT COUNT(*) FROM core_searchentry WHERE kind = %s", [kind])
+        reuse = args.reuse and cur.fetchone()[0] == args.entries
+        if not reuse:
+            cur.execute("DELETE FROM core_searchtoken WHERE entry_id IN (SELECT id FROM core_searchentry WHERE kind = %s)", [kind])
+            cur.execute("DELETE FROM core_searchentry WHERE kind = %s", [kind])
 
     rng = random.Random(20260101)
     t0 = time.perf_counter()
     batch: dict[str, search.Document] = {}
-    for i in range(args.entries):
+    for i in range(0 if reuse else args.entries):
         name, text = make_name(rng, i)
         batch[str(i)] = search.Document(title=name, text=text, rank=rng.randrange(0, 5))
         if len(batch) == 5000:
@@ -76,9 +81,11 @@ def main() -> None:
     search.write_documents(kind, batch)
     build = time.perf_counter() - t0
     if connection.vendor == "postgresql":
+        # what autovacuum does soon after a bulk load: statistics and the visibility map
+        # (without the latter every index-only scan visits the heap)
         with connection.cursor() as cur:
-            cur.execute("ANALYZE core_searchtoken")
-            cur.execute("ANALYZE core_searchentry")
+            cur.execute("VACUUM ANALYZE core_searchtoken")
+            cur.execute("VACUUM ANALYZE core_searchentry")
     else:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")

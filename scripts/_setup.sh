@@ -43,6 +43,6 @@ setup_venv() {  # $1: base | test
   fi
   echo "安装 Python 依赖 Installing locked Python packages ($1)…" >&2
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$lock"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
   echo "$want" > "$stamp"
 }

@@ -100,6 +100,9 @@ def has_perm(user, perm: str) -> bool:
     return any(perm in role_permissions(m.role) for m in memberships(user))
 
 
+#: memberships at these levels also see rows that carry no region (city-wide records)
+CITY_WIDE_LEVELS = frozenset({"nation", "province", "city"})
+
 #: roles whose memberships act only for their bound organisation
 ORGANISATION_ROLES = frozenset({"enterprise", "lab"})
 
@@ -109,7 +112,10 @@ def _membership_q(model, scope: Scope, m, action: str) -> Q:
         return NOTHING  # an account not yet bound to its enterprise/agency acts for no one
     q = Q()
     if m.region_id and scope.region:
-        q &= Q(**{f"{scope.region}__in": m.region.subtree_ids()})
+        in_region = Q(**{f"{scope.region}__in": m.region.subtree_ids()})
+        if m.region.level in CITY_WIDE_LEVELS:
+            in_region |= Q(**{f"{scope.region}__isnull": True})  # city-wide rows without a region
+        q &= in_region
     if m.department_id and scope.department:
         dept = Q(**{f"{scope.department}__in": m.department.lineage_ids()})
         if action == "view" and scope.shared is not None:

@@ -2,7 +2,8 @@
 come from the models' declarations and are synchronised after every migrate.
 
 * city admin — every permission of every Zhiliang model;
-* auditor — ``view`` on every model, the change log and unmasked personal data;
+* auditor — ``view`` on every model and the change log;
+* auditor, county and department staff — unmasked personal data of what they may see;
 * the other roles — what each model's ``Scope.roles`` grants them.
 """
 
@@ -13,7 +14,10 @@ from django.apps import apps as global_apps
 from .choices import Role
 
 ZHILIANG_PREFIX = "zhiliang."
-AUDITOR_EXTRA = {("core", "view_personal_data")}
+#: who may see unmasked personal data (of records they can see), besides the auditor:
+#: the staff who work cases need a complainant's phone; the city admin configures and
+#: publishes and does not (separation of duties).
+PERSONAL_DATA_ROLES = ("auditor", "county_staff", "department_staff")
 
 
 def zhiliang_models():
@@ -39,7 +43,8 @@ def declared_permissions() -> dict[str, set[tuple[str, str]]]:
                 if code not in all_codes:
                     raise ValueError(f"{model._meta.label}: role {role} granted unknown action {action}")
                 grants[role].add((app, code))
-    grants[Role.AUDITOR] |= AUDITOR_EXTRA
+    for role in PERSONAL_DATA_ROLES:
+        grants[role].add(("core", "view_personal_data"))
     return grants
 
 

@@ -41,6 +41,8 @@ EXACT_LIMIT = 100
 COUNT_CAP = 2000
 #: how many query tokens are intersected in SQL (the substring check covers the rest)
 MAX_INTERSECT = 4
+#: at most this many query tokens are considered for the intersection
+MAX_CANDIDATE_TOKENS = 16
 #: document frequencies are counted up to this many when choosing the driving token
 DF_CAP = 5000
 TOKEN_MAX = 64
@@ -318,7 +320,7 @@ def write_documents(kind: str, documents: dict[str, Document | None]) -> dict[st
             SearchEntry.objects.bulk_create(to_create, batch_size=500)
         # diff the tokens of updated entries: keep rows whose token and weight are unchanged
         stale: list[int] = []
-        new_rows: list[SearchToken] = []
+        new_rows: list[tuple[str, int, int]] = []
         old: dict[int, dict[str, tuple[int, int]]] = {}
         for chunk in _chunks([e.pk for e in to_update]):
             for pk, entry_id, tok, weight in SearchToken.objects.filter(entry_id__in=chunk).values_list("pk", "entry_id", "token", "weight"):
@@ -329,16 +331,17 @@ def write_documents(kind: str, documents: dict[str, Document | None]) -> dict[st
             for tok, (pk, weight) in have.items():
                 if want.get(tok) != weight:
                     stale.append(pk)
-            new_rows.extend(SearchToken(token=t, entry_id=entry.pk, weight=w) for t, w in want.items() if have.get(t, (0, None))[1] != w)
+            new_rows.extend((t, entry.pk, w) for t, w in want.items() if have.get(t, (0, None))[1] != w)
         for entry in to_create:
-            new_rows.extend(SearchToken(token=t, entry_id=entry.pk, weight=w) for t, w in wanted[id(entry)].items())
-        if stale:
-            _, tokens = _tables()
-            with connection.cursor() as cur:
-                for chunk in _chunks(stale):
-                    cur.execute(f"DELETE FROM {tokens} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
-        if new_rows:
-            SearchToken.objects.bulk_create(new_rows, batch_size=2000)
+            new_rows.extend((t, entry.pk, w) for t, w in wanted[id(entry)].items())
+        _, tokens = _tables()
+        with connection.cursor() as cur:
+            for chunk in _chunks(stale):
+                cur.execute(f"DELETE FROM {tokens} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            # plain rows in multi-row INSERTs, not model instances: a reindex writes millions
+            for chunk in _chunks(new_rows, 1000):
+                values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+                cur.execute(f"INSERT INTO {tokens} (token, entry_id, weight) VALUES {values}", [v for row in chunk for v in row])
     counts.update(created=len(to_create), updated=len(to_update), removed=len(removed))
     return counts
 
@@ -521,7 +524,9 @@ def _document_frequencies(tokens: Iterable[str]) -> dict[str, int]:
 
 
 def _plan(parsed: ParsedQuery, kinds: list[Kind] | None, user) -> _Plan | None:
-    tokens = list(parsed.tokens)
+    # a pasted paragraph has hundreds of tokens: choose among the first MAX_CANDIDATE_TOKENS
+    # (the substring check keeps the result exact whichever tokens are used)
+    tokens = list(parsed.tokens)[:MAX_CANDIDATE_TOKENS]
     if len(tokens) > 1:
         df = _document_frequencies(tokens)
         if min(df.values()) == 0:
@@ -611,10 +616,14 @@ def _count(plan: _Plan, kinds: list[Kind] | None) -> tuple[int, bool]:
     if n <= COUNT_CAP:
         return n, False
     # estimate: matches are taken to be spread evenly over the entry ids of the searched kinds
+    # one aggregate per statement: SQLite's min/max optimisation (an index probe) needs that
     if kinds is None:
-        lo, hi = _fetch(f"SELECT MIN(id), MAX(id) FROM {entries}", [])[0]
+        lo, hi = _fetch(f"SELECT (SELECT MIN(id) FROM {entries}), (SELECT MAX(id) FROM {entries})", [])[0]
     else:
-        bounds = [_fetch(f"SELECT MIN(id), MAX(id) FROM {entries} WHERE kind = %s", [k.kind])[0] for k in kinds]
+        bounds = [
+            _fetch(f"SELECT (SELECT MIN(id) FROM {entries} WHERE kind = %s), (SELECT MAX(id) FROM {entries} WHERE kind = %s)", [k.kind, k.kind])[0]
+            for k in kinds
+        ]
         bounds = [b for b in bounds if b[0] is not None]
         lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     span = max(1, sample_max - lo + 1)
@@ -682,7 +691,7 @@ def search(query: str, kinds: Iterable[str] | None = None, user=None, page: int 
     else:
         results.count, results.count_is_estimate = _count(plan, kind_specs)
     # 5. the hits
-    by_pk = SearchEntry.objects.in_bulk(page_ids)
+    by_pk = SearchEntry.objects.defer("text").in_bulk(page_ids)
     public_view = user is None or not getattr(user, "is_authenticated", False)
     for pk in page_ids:
         entry = by_pk.get(pk)

@@ -20,7 +20,7 @@ from . import rules as rules_registry
 from .choices import Role
 from .events import emit, service
 from .models import APIToken, CalendarDay, CalendarYear, Department, Membership, RuleOverride, User
-from .permissions import recheck
+from .permissions import recheck, require
 
 TOKEN_PREFIX = "zl_"
 
@@ -120,7 +120,7 @@ def update_department(*, actor, department: Department, **changes: Any) -> Depar
         setattr(department, name, value)
     if department.successor_id and department.successor_id == department.pk:
         raise ValidationError({"successor": "承继单位不能是本单位"})
-    if department.successor_id and department.pk in department.successor.lineage_ids():
+    if department.successor_id and department.successor_id in department.lineage_ids():
         raise ValidationError({"successor": "承继关系不能形成循环"})
     department.full_clean()
     department.save()
@@ -213,6 +213,8 @@ def issue_token(*, actor, user: User, name: str, read_only: bool = True, days: i
     """A new token; the plaintext is returned once and never stored."""
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValidationError({"days": f"有效期须在 1 至 {settings.API_TOKEN_MAX_DAYS} 天之间"})
+    if not name or not name.strip():
+        raise ValidationError({"name": "请填写令牌名称（用途）"})
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     token = APIToken.objects.create(
@@ -250,6 +252,7 @@ def reveal_personal_data(*, actor, instance, fields: list[str], reason: str) -> 
 
     if not has_perm(actor, "core.view_personal_data"):
         raise PermissionDenied("无权查看未脱敏的个人信息")
+    require(instance, actor, "view")  # only the personal data of records the actor may see
     allowed = set(getattr(instance, "personal_fields", ()))
     if not set(fields) <= allowed:
         raise ValidationError(f"{', '.join(sorted(set(fields) - allowed))} 不是个人信息字段")

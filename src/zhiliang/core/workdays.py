@@ -158,16 +158,26 @@ def package_years() -> range:
     return range(min(years), max(years) + 1)
 
 
+def _holiday_name(holiday) -> str:
+    """Chinese name of a chinese-calendar holiday (an enum member or its English value)."""
+    from chinese_calendar.constants import Holiday
+
+    for member in Holiday:
+        if holiday in (member, member.value, member.name):
+            return HOLIDAY_NAMES.get(member.name, member.value)
+    return str(holiday or "")
+
+
 def _package_year(year: int) -> YearCalendar:
     import chinese_calendar
 
     days: dict[datetime.date, tuple[bool, str]] = {}
     for d, holiday in chinese_calendar.holidays.items():
         if d.year == year:
-            days[d] = (False, HOLIDAY_NAMES.get(getattr(holiday, "name", ""), str(holiday)))
+            days[d] = (False, _holiday_name(holiday))
     for d, holiday in chinese_calendar.workdays.items():
         if d.year == year:
-            days[d] = (True, HOLIDAY_NAMES.get(getattr(holiday, "name", ""), str(holiday)) + "调休")
+            days[d] = (True, _holiday_name(holiday) + "调休")
     return YearCalendar(year=year, source=SOURCE_PACKAGE, days=days, document="chinese-calendar")
 
 

@@ -63,6 +63,13 @@ class ScopedModelCases:
     api_patch_data: ClassVar[dict[str, Any]] = {}
     #: how the change shows on the object after a permitted edit: (attribute, value)
     changed: ClassVar[tuple[str, Any] | None] = None
+    #: DELETE through the API detail URL is part of the model's API
+    api_delete: ClassVar[bool] = False
+    #: how detail URLs name the object: URL kwarg and the object's attribute
+    url_kwarg: ClassVar[str] = "pk"
+    lookup_field: ClassVar[str] = "pk"
+    #: the key of a row in API list results that identifies the object
+    api_result_key: ClassVar[str] = "id"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -77,8 +84,13 @@ class ScopedModelCases:
             "test_api_list": "api_list_url",
             "test_api_detail": "api_detail_url",
             "test_api_patch": "api_detail_url",
+            "test_api_delete": "api_detail_url",
         }.items():
-            if getattr(cls, needs) is None or (attr == "test_api_patch" and not cls.api_patch_data):
+            if (
+                getattr(cls, needs) is None
+                or (attr == "test_api_patch" and not cls.api_patch_data)
+                or (attr == "test_api_delete" and not cls.api_delete)
+            ):
                 setattr(cls, attr, None)
 
     # --- to configure ---------------------------------------------------------------
@@ -94,10 +106,8 @@ class ScopedModelCases:
         spec = dict(getattr(self, who))
         role = spec.pop("role")
         if role in (Role.ENTERPRISE, Role.LAB):
+            # bound to the case's organisation, or unbound: a staff-side account acting for no one
             spec["organisation"] = self.organisation_for(who)
-            if spec["organisation"] is None:
-                spec.pop("organisation")
-                role = None  # a signed-in user with no membership at all
             spec.pop("region_code", None)
         return make_user(role, **spec)
 
@@ -117,6 +127,12 @@ class ScopedModelCases:
             return 200
         return 403 if self.visible_to_outsiders(obj) else 404
 
+    def key(self, obj):
+        return getattr(obj, self.lookup_field)
+
+    def detail(self, url_name, obj) -> str:
+        return reverse(url_name, kwargs={self.url_kwarg: self.key(obj)})
+
     def client_for(self, who, client):
         client.force_login(self.user(who))
         return client
@@ -130,7 +146,7 @@ class ScopedModelCases:
     @pytest.mark.parametrize("who", WHO)
     def test_detail(self, who, db, client):
         obj = self.make_object()
-        response = self.client_for(who, client).get(reverse(self.detail_url, kwargs={"pk": obj.pk}))
+        response = self.client_for(who, client).get(self.detail(self.detail_url, obj))
         assert response.status_code == self.expected_view(who, obj), f"{who}: {response.status_code}"
 
     @pytest.mark.parametrize("who", WHO)
@@ -151,7 +167,7 @@ class ScopedModelCases:
     @pytest.mark.parametrize("who", WHO)
     def test_edit(self, who, db, client):
         obj = self.make_object()
-        response = self.client_for(who, client).post(reverse(self.edit_url, kwargs={"pk": obj.pk}), self.edit_data)
+        response = self.client_for(who, client).post(self.detail(self.edit_url, obj), self.edit_data)
         expected = self.expected_change(who, obj)
         if expected == 200:
             assert response.status_code in (200, 302), f"{who}: {response.status_code}"
@@ -163,7 +179,7 @@ class ScopedModelCases:
     @pytest.mark.parametrize("who", WHO)
     def test_api_detail(self, who, db):
         obj = self.make_object()
-        response = self.api_for(who).get(reverse(self.api_detail_url, kwargs={"pk": obj.pk}))
+        response = self.api_for(who).get(self.detail(self.api_detail_url, obj))
         assert response.status_code == self.expected_view(who, obj), f"{who}: {response.status_code}"
 
     @pytest.mark.parametrize("who", WHO)
@@ -171,18 +187,30 @@ class ScopedModelCases:
         obj = self.make_object()
         response = self.api_for(who).get(reverse(self.api_list_url), {"page_size": 500})
         assert response.status_code == 200
-        ids = {row["id"] for row in response.json()["results"]}
-        assert (obj.pk in ids) == (self.expected_view(who, obj) == 200), f"{who}"
+        ids = {row[self.api_result_key] for row in response.json()["results"]}
+        assert (self.key(obj) in ids) == (self.expected_view(who, obj) == 200), f"{who}"
 
     @pytest.mark.parametrize("who", WHO)
     def test_api_patch(self, who, db):
         obj = self.make_object()
-        response = self.api_for(who).patch(reverse(self.api_detail_url, kwargs={"pk": obj.pk}), self.api_patch_data, format="json")
+        response = self.api_for(who).patch(self.detail(self.api_detail_url, obj), self.api_patch_data, format="json")
         expected = self.expected_change(who, obj)
         assert response.status_code == expected, f"{who}: {response.status_code} {getattr(response, 'data', '')}"
         if expected == 200:
             self.assert_changed(obj, self.api_patch_data)
         else:
+            self.assert_unchanged(obj)
+
+    @pytest.mark.parametrize("who", WHO)
+    def test_api_delete(self, who, db):
+        obj = self.make_object()
+        response = self.api_for(who).delete(self.detail(self.api_detail_url, obj))
+        expected = self.expected_change(who, obj)
+        if expected == 200:
+            assert response.status_code == 204, f"{who}: {response.status_code} {getattr(response, 'data', '')}"
+            assert not type(obj)._base_manager.filter(pk=obj.pk).exists()
+        else:
+            assert response.status_code == expected, f"{who}: {response.status_code}"
             self.assert_unchanged(obj)
 
     def assert_changed(self, obj, data=None):

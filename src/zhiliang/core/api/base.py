@@ -87,6 +87,12 @@ class ScopedAutoSchema(AutoSchema):
     """Request body from ``write_serializer_class``, response from ``serializer_class``;
     the error responses (400/401/403/404) documented on every operation."""
 
+    def get_auth(self):
+        auths = super().get_auth()
+        if getattr(self.view, "public", False) and self.method in ("GET", "HEAD") and {} not in auths:
+            auths.append({})  # public reference data: anonymous clients may read
+        return auths
+
     def _error_ref(self, name: str) -> dict:
         from drf_spectacular.plumbing import ResolvedComponent
 
@@ -162,6 +168,8 @@ class ScopedAPIView(AuditedAPIMixin, APIView):
 class ScopedViewMixin(AuditedAPIMixin):
     """``get_queryset`` from ``restrict(user, "view")``; Chinese 404 on ``get_object``."""
 
+    #: any path value reaches the view, so a malformed id is a JSON 404, not Django's HTML page
+    lookup_value_regex = "[^/]+"
     #: serializer for input of create/update (defaults to ``serializer_class``)
     write_serializer_class: type[serializers.Serializer] | None = None
     #: the action ``POST`` to the list needs (see ScopedPermission)

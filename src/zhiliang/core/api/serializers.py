@@ -7,7 +7,6 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,8 +26,11 @@ def _label(content_type) -> str | None:
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="上级区划代码")
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级区划代码")
     level_label = serializers.CharField(source="get_level_display", read_only=True, help_text="层级名称")
+    # declared, not derived: a derived small/positive integer's bounds depend on the
+    # database backend and would make the committed schema differ per database
+    sort_order = serializers.IntegerField(read_only=True, help_text="排序")
 
     class Meta:
         model = Region
@@ -37,7 +39,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 class DepartmentSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所属区划代码")
-    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="承继单位代码")
+    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="承继单位代码")
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型名称")
     is_current = serializers.BooleanField(read_only=True, help_text="今天仍存续")
 
@@ -66,8 +68,8 @@ class MembershipSerializer(serializers.ModelSerializer):
     user_display = serializers.CharField(source="user.display_name", read_only=True, help_text="姓名")
     role = serializers.SlugRelatedField(slug_field="name", read_only=True, help_text="角色代码")
     role_label = serializers.SerializerMethodField(help_text="角色名称")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码")
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="部门代码")
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="区划代码")
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="部门代码")
     organisation_type = serializers.SerializerMethodField(help_text="机构类型，如 enterprises.enterprise")
 
     class Meta:
@@ -146,7 +148,8 @@ class ChangeSetSerializer(serializers.ModelSerializer):
 
 class DomainEventSerializer(serializers.ModelSerializer):
     subject_type = serializers.SerializerMethodField(help_text="对象类型，如 core.department")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码")
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="区划代码")
+    version = serializers.IntegerField(read_only=True, help_text="事件内容的版本")
 
     class Meta:
         model = DomainEvent

@@ -129,7 +129,7 @@ class RuleViewSet(AuditedAPIMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         name = kwargs[self.lookup_field]
-        rule = rules_registry.REGISTRY.get(name) if name in {r.name for r in rules_registry.all_rules()} else None
+        rule = next((r for r in rules_registry.all_rules() if r.name == name), None)
         if rule is None:
             raise exceptions.NotFound(f"规则“{name}”不存在")
         on = self._on()

@@ -210,7 +210,7 @@ def test_change_log_filters(auditor, city_admin):
     by_actor = client.get(url("object-change-list"), {"actor": city_admin.pk, "model": "core.department", "action": "update"}).json()
     assert by_actor["count"] == 1
     assert client.get(url("object-change-list"), {"model": "core.user", "action": "update", "request_id": "req-filter"}).json()["count"] == 0
-    assert client.get(url("object-change-list"), {"model": "not a label"}).status_code == 400
+    assert client.get(url("object-change-list"), {"model": "not a label"}).json()["count"] == 0
     future = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
     assert client.get(url("object-change-list"), {"since": f"{future}T00:00:00+08:00"}).json()["count"] == 0
     detail = client.get(url("object-change-detail", pk=by_request[0]["id"])).json()

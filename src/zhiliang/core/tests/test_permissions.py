@@ -129,3 +129,35 @@ def test_roles_are_groups_with_declared_permissions(county_user, auditor, city_a
     assert has_perm(city_admin, "core.change_ruleoverride")
     assert not has_perm(city_admin, "core.change_objectchange")  # the log is append-only
     assert not has_perm(city_admin, "core.view_personal_data")
+
+
+def test_department_successor_cycles_are_refused(city_admin):
+    from django.core.exceptions import ValidationError
+
+    from zhiliang.core import services as core_services
+
+    amr = department("sy-amr")
+    with audit_context(actor=city_admin, reason="测试", source="test"):
+        with pytest.raises(ValidationError, match="循环"):
+            core_services.update_department(actor=city_admin, department=amr, successor=department("sy-qts"))
+        with pytest.raises(ValidationError, match="本单位"):
+            core_services.update_department(actor=city_admin, department=amr, successor=amr)
+    amr.refresh_from_db()
+    assert amr.successor_id is None
+
+
+def test_personal_data_is_revealed_only_for_visible_records(county_user, other_county_user):
+    from zhiliang.core import services as core_services
+    from zhiliang.core.models import ObjectChange
+
+    with as_system():
+        record = services.create_record(actor=SYSTEM, title="投诉人记录", region=region("420302"), id_number="420302199001011234")
+    with audit_context(actor=county_user, reason="办理投诉", source="test"):
+        assert core_services.reveal_personal_data(actor=county_user, instance=record, fields=["id_number"], reason="办理投诉") == {
+            "id_number": "420302199001011234"
+        }
+    assert ObjectChange.objects.filter(action="view_personal", object_id=str(record.pk), actor_id=county_user.pk).exists()
+    with audit_context(actor=other_county_user, reason="越权查看", source="test"):
+        with pytest.raises(PermissionDenied):
+            core_services.reveal_personal_data(actor=other_county_user, instance=record, fields=["id_number"], reason="越权查看")
+    assert not ObjectChange.objects.filter(action="view_personal", actor_id=other_county_user.pk).exists()

@@ -18,14 +18,6 @@ from zhiliang.core.workdays import add_calendar_months, within_months
 D = datetime.date
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "rules.md"
 
-NAMED_IN_THE_BRIEF = [
-    "RULE_SAMPLING_REPEAT_6M",
-    "RULE_SAMPLING_RETEST_DAYS_INDUSTRIAL",
-    "RULE_SAMPLING_RETEST_WD_FOOD",
-    "RULE_SAMPLING_RECTIFY_DAYS",
-    "RULE_SAMPLING_RECHECK_DAYS",
-]
-
 
 def test_every_default_passes_its_own_clean():
     for rule in rules.all_rules():
@@ -232,3 +224,27 @@ def test_rules_command_lists_values_in_force(system):
     out = io.StringIO()
     call_command("rules", "--on", "2026-02-01", "--group", "投诉", stdout=out)
     assert "\t7个工作日\t" in next(line for line in out.getvalue().splitlines() if line.startswith("RULE_COMPLAINT_ACCEPT_WD"))
+
+
+# --- who may override -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_only_a_city_admin_may_override_and_every_staff_user_may_read(city_admin, county_user):
+    from django.core.exceptions import PermissionDenied
+
+    from zhiliang.core.audit import audit_context
+
+    with audit_context(actor=city_admin, reason="市政府文件", source="web"):
+        override = services.set_rule_override(
+            actor=city_admin, rule="RULE_COMPLAINT_ACCEPT_WD", value=10, effective_from=D(2026, 3, 1), reason="市政府文件"
+        )
+    with audit_context(actor=county_user, reason="越权尝试", source="web"):
+        with pytest.raises(PermissionDenied):
+            services.set_rule_override(
+                actor=county_user, rule="RULE_COMPLAINT_ACCEPT_WD", value=3, effective_from=D(2026, 4, 1), reason="越权"
+            )
+    assert list(RuleOverride.objects.values_list("value", flat=True)) == [10]
+    assert list(RuleOverride.objects.restrict(county_user, "view")) == [override]
+    assert not RuleOverride.objects.restrict(county_user, "change").exists()
+    assert RuleOverride.objects.restrict(city_admin, "change").get() == override

@@ -230,3 +230,11 @@ def test_short_queries_use_the_token_index(kind):
                 plan = "\n".join(row[0] for row in cur.fetchall())
                 assert "Seq Scan on core_searchtoken" not in plan, plan
                 assert any(s in plan for s in ("Index Scan using search_token_", "Index Only Scan using search_token_", "Bitmap Index Scan on search_token_")), plan
+
+
+def test_a_long_pasted_query_still_matches_exactly(kind):
+    sentence = "经抽样检验，该批次婴幼儿服装的纤维含量、pH值和耐水色牢度三项指标不符合GB 31701-2015的要求，责令立即停止销售并限期整改"
+    add("十堰市某服饰商行", sentence)
+    add("十堰市另一服饰商行", sentence.replace("耐水色牢度", "耐汗渍色牢度"))
+    assert len(search.parse_query(sentence).tokens) > search.MAX_CANDIDATE_TOKENS
+    assert titles(sentence) == ["十堰市某服饰商行"]

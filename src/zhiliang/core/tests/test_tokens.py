@@ -17,7 +17,7 @@ from zhiliang.core.accounts import can_log_in
 from zhiliang.core.audit import SYSTEM
 from zhiliang.core.choices import Role
 from zhiliang.core.models import APIToken, ObjectChange
-from zhiliang.testing.fixtures import as_system, make_user
+from zhiliang.testing.fixtures import as_system
 
 pytestmark = pytest.mark.django_db
 

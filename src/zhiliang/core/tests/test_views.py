@@ -544,3 +544,16 @@ def test_own_css_loads_no_external_resources():
     css = open(finders.find("core/zhiliang.css"), encoding="utf-8").read()
     assert "@import" not in css
     assert not re.search(r"url\(", css)
+
+
+def test_vendored_assets_match_vendor_md():
+    import hashlib
+
+    from django.contrib.staticfiles import finders
+
+    listing = open(finders.find("vendor/VENDOR.md"), encoding="utf-8").read()
+    for name in ("htmx.min.js", "echarts.min.js"):
+        data = open(finders.find(f"vendor/{name}"), "rb").read()
+        digest = hashlib.sha256(data).hexdigest()
+        assert re.search(rf"`{re.escape(name)}`.*`{digest}`", listing), f"{name}: SHA-256 {digest} not in VENDOR.md"
+        assert b"sourceMappingURL" not in data

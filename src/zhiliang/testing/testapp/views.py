@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
+from zhiliang.core.api.base import AuditedAPIMixin
 from zhiliang.core.permissions import get_for_user
 
 from . import services
@@ -42,7 +43,7 @@ class RecordSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(exclude=True)  # test-only: never part of the published schema
-class RecordViewSet(viewsets.ModelViewSet):
+class RecordViewSet(AuditedAPIMixin, viewsets.ModelViewSet):
     serializer_class = RecordSerializer
     queryset = Record.objects.all()
 

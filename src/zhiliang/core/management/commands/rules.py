@@ -24,6 +24,10 @@ Generated from the rule registry by `zhiliang rules --markdown`; do not edit by 
 
 每条规则的缺省值来自 RULES.md；部署可由市级管理员设置自某日起生效的调整值，
 代码按相关日期取在用值：`zhiliang.core.rules.value(name, on=date)`。
+
+期限的计算（`zhiliang.core.workdays`）：自次日起算；“工作日”按国务院公布的节假日与调休计算
+（部署加载的年度 › chinese-calendar 数据包 › 临时日历，临时结果带 `provisional` 标记）；
+“N个月内”至 N 个月后的同一日（含当日），无对应日的为当月末日。
 """
 
 
