@@ -31,8 +31,8 @@ PASSWORD = "test-pass-123456"
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-wqy-microhei)")
+    if not Path(CHROMIUM).exists():  # never a silent skip: ./scripts/test installs it
+        pytest.fail(f"{CHROMIUM} not installed (apt-get install chromium fonts-wqy-microhei)")
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
@@ -40,28 +40,6 @@ def browser():
     yield browser
     browser.close()
     pw.stop()
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """The regions, departments and roles of the data migration.
-
-    Browser tests need ``transactional_db`` (the live server runs in another
-    thread), whose flush after each test also empties the tables the data
-    migration filled; load them again (the same function the migration runs)."""
-    from django.apps import apps
-
-    from zhiliang.core import search
-    from zhiliang.core.models import Region
-    from zhiliang.testing.fixtures import as_system
-
-    if not Region.objects.exists():
-        import importlib
-
-        migration = importlib.import_module("zhiliang.core.migrations.0002_reference_data")
-        with as_system("浏览器测试参考数据"):
-            migration.load(apps, None)
-        search.index_core_after_migrate()
 
 
 @pytest.fixture

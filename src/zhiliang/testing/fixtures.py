@@ -52,6 +52,43 @@ def make_user(role: str | None = None, *, region_code: str | None = None, depart
     return user
 
 
+def ensure_reference_data() -> None:
+    """Load the data migration's regions, departments and roles if they are gone.
+
+    A ``transactional_db`` test (browser journeys, the task worker test) ends by
+    flushing every table, the ones the data migration filled included; tests
+    that run after it on the same worker get them back here, from the same
+    function the migration runs."""
+    import importlib
+
+    from django.apps import apps
+
+    from zhiliang.core import search
+    from zhiliang.core.models import Region
+
+    if Region.objects.exists():
+        return
+    migration = importlib.import_module("zhiliang.core.migrations.0002_reference_data")
+    with as_system("测试参考数据"):
+        migration.load(apps, None)
+    search.index_core_after_migrate()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is not None:
+        request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    elif not names & {"db", "transactional_db", "live_server"}:
+        return
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif marker is None:
+        request.getfixturevalue("db")
+    ensure_reference_data()
+
+
 @pytest.fixture
 def system():
     """Run the test body inside a SYSTEM audit context."""

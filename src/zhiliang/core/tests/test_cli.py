@@ -14,7 +14,8 @@ ZHILIANG = [sys.executable, "-m", "zhiliang.cli"]
 
 
 def run(args, data_dir, extra_env=None, check=False):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "ZHILIANG_MODE"}}
+    # a clean operator environment (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process)
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "ZHILIANG_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"ZHILIANG_DATA_DIR": str(data_dir)})
     env.pop("DATABASE_URL", None)
     env.update(extra_env or {})
