@@ -266,5 +266,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-    "loggers": {"zhiliang": {"level": env("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "zhiliang": {"level": env("LOG_LEVEL", "INFO")},
+        "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -91,6 +91,36 @@ def core_accounts(seed: int, rng: random.Random, report: Callable[[str], None]) 
 register_demo_loader(0, "core.accounts", core_accounts)
 
 
+def core_activity(report: Callable[[str], None]) -> None:
+    """A few ordinary actions of the city admin and the auditor, so the change log
+    shows what everyday work leaves in it (outside the bulk load's change set)."""
+    import datetime
+
+    from . import services
+    from .models import User
+
+    admin = User.objects.get(username="admin")
+    with audit_context(actor=admin, reason="十堰市2027年双随机抽查工作方案（演示）", source="web"):
+        services.set_rule_override(
+            actor=admin,
+            rule="RULE_SAMPLING_CREDIT_CLASS_RATIOS",
+            value={"A": 5, "B": 15, "C": 30, "D": 60},
+            effective_from=datetime.date(2027, 1, 1),
+            reason="十堰市2027年双随机抽查工作方案（演示）：B类企业抽查比例提高到15%",
+        )
+    amr = Department.objects.get(code="sy-amr")
+    with audit_context(actor=admin, reason="补充机构沿革说明", source="web"):
+        services.update_department(
+            actor=admin,
+            department=amr,
+            note="2019年由原市工商局、市质监局、市食药监局和市物价局的价格监督检查职责整合组建。",
+        )
+    auditor = User.objects.get(username="auditor")
+    with audit_context(actor=auditor, reason="核查账号联系方式（演示）", source="web"):
+        services.reveal_personal_data(actor=auditor, instance=admin, fields=["phone"], reason="核查账号联系方式（演示）")
+    report("日常操作 3 项（规则调整、部门说明、个人信息查看）")
+
+
 def load(seed: int = 2017, report: Callable[[str], None] = print) -> list[dict]:
     """Load every registered demo loader once, in one change set; returns the accounts."""
     accounts: list[dict] = []
@@ -103,6 +133,7 @@ def load(seed: int = 2017, report: Callable[[str], None] = print) -> list[dict]:
                     accounts = result
             cs.counts = {"accounts": len(accounts)}
             ChangeSet.objects.filter(pk=cs.pk).update(counts=cs.counts)
+        core_activity(report)
     return accounts
 
 

@@ -69,7 +69,7 @@ _r(
 
 # --- 监督抽查 Supervision sampling ------------------------------------------------------------
 
-_SRC_REPEAT = "Product Quality Law Art. 15; SAMR Order 18; seed §三(六)2"
+_SRC_REPEAT = "Product Quality Law Art. 15; SAMR Order 18; 十堰行动纲要（十政办发〔2017〕51号） §三(六)2"
 _r(
     "RULE_SAMPLING_REPEAT_6M",
     "同一产品6个月内不得重复抽查",
@@ -83,7 +83,7 @@ _r(
     description="同一生产者、同一标准、同一商标、同一规格型号视为同一产品；“6个月内”至6个月后的同一日（含当日），"
     "如 2020-01-10 抽查的产品至 2020-07-10（含）不得再次抽查。不合格产品的跟踪抽查、应急抽查除外。",
 )
-_SRC_FEE = "PQL Art. 15; seed §三(六)2"
+_SRC_FEE = "PQL Art. 15; 十堰行动纲要（十政办发〔2017〕51号） §三(六)2"
 _r(
     "RULE_SAMPLING_ENTERPRISE_FEE",
     "向被抽查企业收取的检验费用",
@@ -173,7 +173,7 @@ _r(
     "双随机检查每户企业的执法检查人员最少人数",
     2,
     "int",
-    "国发〔2019〕5号; seed §三(六)2",
+    "国发〔2019〕5号; 十堰行动纲要（十政办发〔2017〕51号） §三(六)2",
     SAMPLING,
     unit="人",
     minimum=2,
@@ -207,7 +207,7 @@ _r(
     "市级及以上监督抽查合格率目标",
     "90",
     "percent",
-    "seed",
+    "十堰行动纲要（十政办发〔2017〕51号） §二",
     SAMPLING,
     unit="%",
     description="合格率 = 合格批次 / 检验批次（复检结果取代初检结果）；同时是纲要§二的目标（纲要目标组不重复登记）。",
@@ -217,7 +217,7 @@ _r(
     "省级及以上抽查合格率排名末位、当年不得评为A等的县市区数",
     3,
     "int",
-    "seed",
+    "十堰行动纲要（十政办发〔2017〕51号） §五(一)",
     SAMPLING,
     unit="个",
     minimum=0,
@@ -541,7 +541,7 @@ _r(
 
 # --- 纲要目标 The plan's targets --------------------------------------------------------------------
 
-_SRC_PLAN = "seed §二, §三(一)1"
+_SRC_PLAN = "十堰行动纲要（十政办发〔2017〕51号） §二, §三(一)1"
 for _name, _title, _default, _kind, _unit in (
     ("RULE_PLAN_CUSTOMER_SATISFACTION", "顾客满意度目标", "90", "percent", "%"),
     ("RULE_PLAN_QUALITY_ENGINEER_SHARE", "质量检测工程师占从业人员比例目标", "10", "percent", "%"),

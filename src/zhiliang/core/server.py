@@ -29,9 +29,13 @@ class ZhiliangServer(BaseApplication):
 
 
 def start_worker() -> subprocess.Popen:
-    """The task worker (django-tasks database backend) as a child process."""
+    """The task worker (django-tasks database backend) as a child process; its
+    log (one line per task) goes to ``worker.log`` in the data dir."""
+    from django.conf import settings
+
     cmd = [sys.executable, "-m", "zhiliang.cli", "db_worker", "--no-startup-delay", "--interval", "1", "--no-reload"]
-    proc = subprocess.Popen(cmd, env=os.environ.copy())
+    log = open(settings.DATA_DIR / "worker.log", "a", buffering=1)  # noqa: SIM115 (lives as long as the worker)
+    proc = subprocess.Popen(cmd, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
 
     def stop():
         if proc.poll() is None:
