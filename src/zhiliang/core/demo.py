@@ -126,7 +126,7 @@ def load(seed: int = 2017, report: Callable[[str], None] = print) -> list[dict]:
     accounts: list[dict] = []
     with audit_context(actor=SYSTEM, reason=f"加载演示数据（seed={seed}）", source="command"):
         with transaction.atomic(), change_set(kind=DEMO_KIND, file_name=f"seed={seed}") as cs:
-            for order, name, loader in DEMO_LOADERS:
+            for _order, name, loader in DEMO_LOADERS:
                 rng = random.Random(f"{seed}:{name}")
                 result = loader(seed, rng, report)
                 if name == "core.accounts":

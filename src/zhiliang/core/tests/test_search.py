@@ -6,10 +6,9 @@ import pytest
 from django.db import connection
 
 from zhiliang.core import search
-from zhiliang.core.choices import Role
 from zhiliang.core.models import Membership, SearchEntry, SearchToken
 from zhiliang.core.search import Document
-from zhiliang.testing.fixtures import as_system, make_user
+from zhiliang.testing.fixtures import make_user
 
 KIND = "testname"
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from zhiliang.core import services
 from zhiliang.core.audit import SYSTEM
-from zhiliang.core.choices import ChangeAction, Role
-from zhiliang.core.models import Department, DomainEvent, ObjectChange, RuleOverride, User
-from zhiliang.testing.fixtures import as_system, make_user
+from zhiliang.core.choices import ChangeAction
+from zhiliang.core.models import Department, DomainEvent, ObjectChange, RuleOverride
+from zhiliang.testing.fixtures import as_system
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,9 @@ import io
 import json
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+
+from zhiliang.core.commands import add_audit_arguments, command_context
 
 WEEKDAYS = "一二三四五六日"
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "上班", "班", "工作日", "working"}
@@ -147,9 +148,7 @@ class Command(BaseCommand):
         load.add_argument("--year", type=int, help="年度（缺省按文件中的日期）")
         load.add_argument("--source", required=True, help="来源，如 国办发明电〔2026〕X号")
         load.add_argument("--note", default="", help="备注")
-        load.add_argument("--actor", help="操作人用户名（缺省为系统）")
-        load.add_argument("--reason", help="操作原因（写入变更日志）")
-        load.add_argument("--dry-run", action="store_true", help="只检查文件，不写入")
+        add_audit_arguments(load, dry_run=True)
         show = sub.add_parser("show", help="显示某年的休息日、调休上班日及数据来源")
         show.add_argument("year", type=int)
         add = sub.add_parser("add-working-days", help="计算某日之后第 N 个工作日（自次日起算）")
@@ -168,9 +167,6 @@ class Command(BaseCommand):
     def load(self, *, file: str, year: int | None, source: str, note: str, actor: str | None, reason: str | None,
              dry_run: bool = False, **_):
         from zhiliang.core import services
-        from zhiliang.core.audit import SYSTEM, audit_context
-        from zhiliang.core.models import User
-
         days = read_calendar_file(file)
         years = sorted({d.year for d, _, _ in days})
         if year is None:
@@ -185,17 +181,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"文件检查通过：{year} 年 {len(days)} 天（未写入）")
             return
-        who = SYSTEM
-        if actor:
-            who = User.objects.filter(username=actor).first()
-            if who is None:
-                raise CommandError(f"用户“{actor}”不存在")
-        why = reason or f"加载 {year} 年工作日历（{source.strip()}）"
-        try:
-            with audit_context(actor=who, reason=why, source="command"):
-                services.load_calendar_year(actor=who, year=year, days=days, source=source, note=note)
-        except ValidationError as exc:
-            raise CommandError("日历未写入：\n" + "\n".join(exc.messages)) from None
+        with command_context({"actor": actor, "reason": reason}, f"加载 {year} 年工作日历（{source.strip()}）", error_prefix="日历未写入：\n") as who:
+            services.load_calendar_year(actor=who, year=year, days=days, source=source, note=note)
         rest = sum(1 for _, w, _ in days if not w)
         self.stdout.write(f"已加载 {year} 年工作日历：{rest} 个休息日、{len(days) - rest} 个上班日（来源：{source.strip()}）")
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from zhiliang.core.choices import Role
 
-from .token import add_audit_arguments, command_context
+from zhiliang.core.commands import add_audit_arguments, command_context
 
 
 class Command(BaseCommand):

@@ -2,45 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from zhiliang.core.audit import SYSTEM, audit_context
-from zhiliang.core.choices import ChangeSource
-
-
-def add_audit_arguments(parser) -> None:
-    parser.add_argument("--actor", help="以哪个用户的名义操作（用户名）；缺省为“系统”")
-    parser.add_argument("--reason", help="操作原因，记入变更记录")
-
-
-def resolve_actor(username: str | None):
-    from zhiliang.core.models import User
-
-    if not username:
-        return SYSTEM
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(f"--actor：用户“{username}”不存在")
-    return user
-
-
-@contextmanager
-def command_context(options, default_reason: str):
-    """The command's audit context; service errors become readable command errors."""
-    actor = resolve_actor(options.get("actor"))
-    try:
-        with audit_context(actor=actor, reason=options.get("reason") or default_reason, source=ChangeSource.COMMAND):
-            yield actor
-    except ValidationError as exc:
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        raise CommandError("；".join(f"{k + '：' if k else ''}{'，'.join(v)}" for k, v in details.items())) from None
-    except PermissionDenied as exc:
-        raise CommandError(f"无权操作：{exc}") from None
+from zhiliang.core.commands import add_audit_arguments, command_context
 
 
 def get_user(username: str):
