@@ -129,3 +129,17 @@ def test_every_service_is_a_service_with_its_event():
 
 #: pure helpers that live in a services module but change nothing
 HELPERS_IN_SERVICES = {"zhiliang.core.services.hash_token"}
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models():
+    """A model change without its migration fails here, not on a deployment."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", check=True, dry_run=True, stdout=out)
+    except SystemExit as exc:
+        pytest.fail(f"missing migrations (run `zhiliang makemigrations`):\n{out.getvalue()}\n{exc}")
