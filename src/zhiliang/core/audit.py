@@ -18,13 +18,11 @@ from __future__ import annotations
 import contextvars
 import datetime
 import decimal
-import hashlib
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterator
 
-from django.conf import settings
 from django.db import models, transaction
 
 
@@ -161,23 +159,19 @@ def change_set(*, kind: str, file_name: str = "", file_sha256: str = "", **count
         _current.reset(token)
 
 
-def sha256_file(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- snapshots -----------------------------------------------------------------------
 
 
 def mask_value(value: Any) -> Any:
-    """Mask all but the last 4 characters (RULES.md: personal identity numbers)."""
+    """Mask all but the last few characters (``RULE_IDENTITY_MASK_VISIBLE_CHARS``,
+    4 by default: RULES.md, personal identity numbers are never shown publicly)."""
     if value in (None, ""):
         return value
+    from . import rules
+
+    visible = int(rules.value("RULE_IDENTITY_MASK_VISIBLE_CHARS"))
     text = str(value)
-    return "*" * max(len(text) - 4, 0) + text[-4:]
+    return "*" * max(len(text) - visible, 0) + (text[-visible:] if visible else "")
 
 
 def _plain(value: Any) -> Any:
@@ -395,6 +389,3 @@ def connect_signals() -> None:
     pre_delete.connect(_on_pre_delete, dispatch_uid="zhiliang-audit-pre-delete")
     post_delete.connect(_on_post_delete, dispatch_uid="zhiliang-audit-post-delete")
 
-
-def is_exempt_model(label: str) -> bool:
-    return label.lower() in {m.lower() for m in settings.AUDIT_EXEMPT_MODELS}

@@ -190,18 +190,47 @@ def value(name: str, on: datetime.date | None = None) -> Any:
     default itself changed after that override started (a new regulation,
     ``default_since``/``history``): then the new default applies until a
     later override."""
-    from .models import RuleOverride
-
     rule = get(name)
     on = on or timezone.localdate()
     if isinstance(on, datetime.datetime):
         on = timezone.localdate(on) if timezone.is_aware(on) else on.date()
-    override = RuleOverride.objects.filter(rule=rule.name, effective_from__lte=on).order_by("-effective_from").first()
+    override = next(((start, stored) for start, stored in _overrides(rule.name) if start <= on), None)
     if override is not None:
         changed = [d for d in rule.default_changes() if d <= on]
-        if not changed or override.effective_from >= max(changed):
-            return rule.python(override.value)
+        if not changed or override[0] >= max(changed):
+            return rule.python(override[1])
     return rule.python(rule.default_on(on))
+
+
+#: a short per-process memo of each rule's overrides (newest first); the services
+#: that change overrides clear it at once, other processes see a change within the TTL
+_OVERRIDE_TTL = 30.0
+_override_memo: dict[str, tuple[float, list[tuple[datetime.date, Any]]]] = {}
+
+
+def _overrides(name: str) -> list[tuple[datetime.date, Any]]:
+    import time
+
+    from django.db import connection
+
+    from .models import RuleOverride
+
+    now = time.monotonic()
+    memo = _override_memo.get(name)
+    if memo is None or memo[0] < now or connection.in_atomic_block:
+        rows = list(RuleOverride.objects.filter(rule=name).order_by("-effective_from").values_list("effective_from", "value"))
+        if connection.in_atomic_block:
+            return rows  # inside a transaction: see its own uncommitted overrides, memo nothing
+        _override_memo[name] = memo = (now + _OVERRIDE_TTL, rows)
+    return memo[1]
+
+
+def forget_overrides(name: str | None = None) -> None:
+    """Drop the memo (after an override was written or removed)."""
+    if name is None:
+        _override_memo.clear()
+    else:
+        _override_memo.pop(name, None)
 
 
 def _load_catalogue() -> None:

@@ -143,6 +143,7 @@ def set_rule_override(*, actor, rule: str, value: Any, effective_from: datetime.
         rule=definition.name, effective_from=effective_from, defaults={"value": cleaned, "reason": reason.strip()}
     )
     recheck(override, actor, "change")
+    transaction.on_commit(lambda: rules_registry.forget_overrides(definition.name))
     emit("core.rule_overridden", {"rule": definition.name, "value": cleaned, "effective_from": effective_from}, subject=override)
     return override
 
@@ -152,6 +153,7 @@ def remove_rule_override(*, actor, override: RuleOverride) -> None:
     recheck(override, actor, "delete")
     payload = {"rule": override.rule, "value": override.value, "effective_from": override.effective_from}
     override.delete()
+    transaction.on_commit(lambda: rules_registry.forget_overrides(payload["rule"]))
     emit("core.rule_override_removed", payload)
 
 

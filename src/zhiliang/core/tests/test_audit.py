@@ -136,3 +136,16 @@ def test_failed_transaction_leaves_no_log_rows():
             raise RuntimeError("boom")
     assert ObjectChange.objects.count() == before
     assert Department.objects.get(code="sy-amr").note == ""
+
+
+def test_masking_follows_its_rule(city_admin):
+    import datetime
+
+    from django.utils import timezone
+
+    assert audit.mask_value("420302199001011234") == "**************1234"
+    with audit_context(actor=city_admin, reason="省级规定保留末6位", source="test"):
+        services.set_rule_override(
+            actor=city_admin, rule="RULE_IDENTITY_MASK_VISIBLE_CHARS", value=2, effective_from=timezone.localdate() - datetime.timedelta(days=1), reason="测试"
+        )
+    assert audit.mask_value("420302199001011234") == "****************34"
