@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "zhiliang.core",
+    "zhiliang.enterprises",
+    "zhiliang.exchange",
 ]
 
 MIDDLEWARE = [

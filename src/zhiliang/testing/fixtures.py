@@ -52,6 +52,10 @@ def make_user(role: str | None = None, *, region_code: str | None = None, depart
     return user
 
 
+#: data migrations whose rows a flush removes (their ``load(apps, schema_editor)``)
+DATA_MIGRATIONS = ["zhiliang.core.migrations.0002_reference_data", "zhiliang.enterprises.migrations.0002_categories"]
+
+
 def ensure_reference_data() -> None:
     """Load the data migration's regions, departments and roles if they are gone.
 
@@ -68,9 +72,9 @@ def ensure_reference_data() -> None:
 
     if Region.objects.exists():
         return
-    migration = importlib.import_module("zhiliang.core.migrations.0002_reference_data")
     with as_system("测试参考数据"):
-        migration.load(apps, None)
+        for module in DATA_MIGRATIONS:
+            importlib.import_module(module).load(apps, None)
     search.index_core_after_migrate()
 
 

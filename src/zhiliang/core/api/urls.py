@@ -4,7 +4,7 @@ Other apps add their endpoints under ``/api/v1/`` from their own
 ``<app>/api/urls.py`` (included in ``zhiliang/urls.py`` next to this one).
 """
 
-from django.urls import include, path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -26,8 +26,8 @@ v1_patterns = [
     *router.urls,
 ]
 
+#: the schema and its docs; the project's urls.py mounts ``v1_patterns`` of every app under ``/api/v1/``
 urlpatterns = [
-    path("v1/", include((v1_patterns, "v1"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,5 @@
+"""Demo data of the registry (filled by the demo work)."""
+
+
+def register() -> None:
+    pass
