@@ -237,6 +237,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets whose field names collide across apps (kind, status) get stable names
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "zhiliang.core.choices.DepartmentKind",
+        "CategoryKindEnum": "zhiliang.enterprises.choices.CategoryKind",
+        "LicenceKindEnum": "zhiliang.enterprises.choices.LicenceKind",
+        "EnterpriseStatusEnum": "zhiliang.enterprises.choices.EnterpriseStatus",
+        "LicenceStatusEnum": "zhiliang.enterprises.choices.LicenceStatus",
+    },
 }
 
 # --- Zhiliang ---------------------------------------------------------------------------

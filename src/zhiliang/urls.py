@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", include(([*core_v1, *enterprises_v1], "v1"), namespace="v1")),
     path("api/", include(api_meta)),
     path("", include("zhiliang.enterprises.urls")),
+    path("", include("zhiliang.exchange.urls")),
     path("", include("zhiliang.core.urls")),
 ]

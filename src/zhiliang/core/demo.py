@@ -59,16 +59,50 @@ def is_loaded() -> bool:
     return ChangeSet.objects.filter(kind=DEMO_KIND).exists()
 
 
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+def demo_password_hash() -> str:
+    """The demo password hashed once per hasher and reused for every demo account:
+    production settings hash with PBKDF2 (≈0.3 s each), and the demo must start fast."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    hasher = settings.PASSWORD_HASHERS[0]
+    if hasher not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[hasher] = make_password(DEMO_PASSWORD)
+    return _PASSWORD_HASHES[hasher]
+
+
+def demo_account(rng: random.Random, username: str, role: str, *, region=None, department=None, organisation=None):
+    """A demo user (created through the services, or the existing one) with one membership of ``role``.
+
+    Apps call this from their loaders to add accounts bound to their organisations
+    (the registry binds ``enterprise`` and ``lab``)."""
+    from . import services
+    from .models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = services.create_user(actor=SYSTEM, username=username, password=None, display_name=fake_name(rng), phone=fake_phone(rng))
+        user.password = demo_password_hash()
+        user.save(update_fields=["password"])  # the snapshot leaves the password out: no log row
+    services.add_membership(actor=SYSTEM, user=user, role=role, region=region, department=department, organisation=organisation)
+    return user
+
+
+#: accounts whose membership binds them to an organisation: created here without one,
+#: given their membership by the app that owns the organisations (the registry's demo)
+ORGANISATION_ACCOUNTS = ("enterprise", "lab")
+
+
 def core_accounts(seed: int, rng: random.Random, report: Callable[[str], None]) -> list[dict]:
     from . import services
 
     accounts = []
 
     def account(username, role, label, region=None, department=None):
-        user = services.create_user(
-            actor=SYSTEM, username=username, password=DEMO_PASSWORD, display_name=fake_name(rng), phone=fake_phone(rng)
-        )
-        services.add_membership(actor=SYSTEM, user=user, role=role, region=region, department=department)
+        demo_account(rng, username, role, region=region, department=department)
         accounts.append({"username": username, "role": Role(role).label, "scope": label})
 
     city = Region.objects.get(code="420300")
@@ -82,9 +116,11 @@ def core_accounts(seed: int, rng: random.Random, report: Callable[[str], None]) 
         region = Region.objects.get(code=code)
         account(username, Role.COUNTY_STAFF, region.name, region=region)
     # enterprise and lab accounts are bound to their organisation by the registry's demo data
-    account("enterprise", Role.ENTERPRISE, "（待绑定企业）")
-    account("lab", Role.LAB, "（待绑定检验检测机构）")
-    report(f"账号 {len(accounts)} 个")
+    for username in ORGANISATION_ACCOUNTS:
+        user = services.create_user(actor=SYSTEM, username=username, password=None, display_name=fake_name(rng), phone=fake_phone(rng))
+        user.password = demo_password_hash()
+        user.save(update_fields=["password"])
+    report(f"账号 {len(accounts) + len(ORGANISATION_ACCOUNTS)} 个")
     return accounts
 
 
@@ -126,12 +162,16 @@ def load(seed: int = 2017, report: Callable[[str], None] = print) -> list[dict]:
     accounts: list[dict] = []
     with audit_context(actor=SYSTEM, reason=f"加载演示数据（seed={seed}）", source="command"):
         with transaction.atomic(), change_set(kind=DEMO_KIND, file_name=f"seed={seed}") as cs:
+            counts: dict = {}
             for _order, name, loader in DEMO_LOADERS:
                 rng = random.Random(f"{seed}:{name}")
                 result = loader(seed, rng, report)
                 if name == "core.accounts":
                     accounts = result
-            cs.counts = {"accounts": len(accounts)}
+                elif isinstance(result, dict):  # an app's counts of what it created
+                    for key, value in result.items():
+                        counts[key] = counts.get(key, 0) + value
+            cs.counts = {"accounts": len(accounts), **{k: v for k, v in counts.items() if k != "accounts"}}
             ChangeSet.objects.filter(pk=cs.pk).update(counts=cs.counts)
         core_activity(report)
     return accounts
@@ -144,6 +184,22 @@ def accounts_table() -> list[dict]:
     rows = []
     for user in User.objects.filter(is_service_account=False).prefetch_related("memberships__role", "memberships__region", "memberships__department").order_by("pk"):
         for m in user.memberships.all():
-            scope = m.department or m.region or m.organisation or "（待绑定）"
-            rows.append({"username": user.username, "role": Role(m.role.name).label, "scope": str(scope)})
+            scope = m.department or m.organisation or m.region or "（待绑定）"
+            rows.append({"username": user.username, "role": Role(m.role.name).label, "role_name": m.role.name, "scope": str(scope)})
     return rows
+
+
+def accounts_lines(rows: list[dict] | None = None) -> list[str]:
+    """The accounts table, readable: per role its first account in full, then the others' user names."""
+    rows = accounts_table() if rows is None else rows
+    by_role: dict[str, list[dict]] = {}
+    for row in rows:
+        by_role.setdefault(row["role"], []).append(row)
+    lines = []
+    for role, members in by_role.items():
+        first = members[0]
+        lines.append(f"  {first['username']:<12} {role:<10} {first['scope']}")
+        if len(members) > 1:
+            others = "、".join(r["username"] for r in members[1:])
+            lines.append(f"  {'':<12} …等 {len(members)} 个：{others}")
+    return lines

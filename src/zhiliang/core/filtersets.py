@@ -8,6 +8,7 @@ systems know them (region ``420302``, department ``sy-amr``, model
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import django_filters as filters
@@ -99,16 +100,42 @@ def _filter_model(queryset, name, value):
     return queryset.filter(**{f"{name}__app_label": app_label, f"{name}__model": model})
 
 
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC: an offset PostgreSQL cannot hold (``-21:28``) is
+    no 500; a time that cannot be expressed in UTC (year 1 at ``-01:00``) matches nothing."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        try:
+            value = value.astimezone(datetime.timezone.utc)
+        except (OverflowError, ValueError):
+            return qs.none()
+        return super().filter(qs, value)
+
+
+class IdNumberFilter(filters.NumberFilter):
+    """A database id given as a number; one that cannot be an id (1.5, -5e200) matches nothing
+    (a huge value would otherwise overflow the database driver: a 500)."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        if value != value.to_integral_value() or not 0 < value <= 2**63 - 1:
+            return qs.none()
+        return super().filter(qs, int(value))
+
+
 class ObjectChangeFilterSet(filters.FilterSet):
-    actor = filters.NumberFilter(field_name="actor_id", label="操作人编号")
+    actor = IdNumberFilter(field_name="actor_id", label="操作人编号")
     actor_name = filters.CharFilter(field_name="actor_name", lookup_expr="icontains", label="操作人姓名包含")
     action = filters.ChoiceFilter(choices=ChangeAction.choices, label="操作")
     model = filters.CharFilter(field_name="content_type", method="filter_model", label="对象类型，如 core.department")
     object_id = filters.CharFilter(label="对象编号")
-    since = filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte", label="起始时间（含）")
-    until = filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt", label="截止时间（不含）")
+    since = UtcIsoDateTimeFilter(field_name="time", lookup_expr="gte", label="起始时间（含）")
+    until = UtcIsoDateTimeFilter(field_name="time", lookup_expr="lt", label="截止时间（不含）")
     request_id = filters.CharFilter(label="请求编号")
-    change_set = filters.NumberFilter(field_name="change_set_id", label="变更集编号")
+    change_set = IdNumberFilter(field_name="change_set_id", label="变更集编号")
     source = filters.CharFilter(label="来源")
 
     class Meta:
@@ -121,11 +148,11 @@ class ObjectChangeFilterSet(filters.FilterSet):
 
 class ChangeSetFilterSet(filters.FilterSet):
     kind = filters.CharFilter(label="类型")
-    actor = filters.NumberFilter(field_name="actor_id", label="操作人编号")
+    actor = IdNumberFilter(field_name="actor_id", label="操作人编号")
     file_sha256 = filters.CharFilter(label="文件 SHA-256")
     request_id = filters.CharFilter(label="请求编号")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="起始时间（含）")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="截止时间（不含）")
+    since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="起始时间（含）")
+    until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="截止时间（不含）")
 
     class Meta:
         model = ChangeSet
@@ -135,8 +162,8 @@ class ChangeSetFilterSet(filters.FilterSet):
 class DomainEventFilterSet(filters.FilterSet):
     name = filters.CharFilter(method="filter_name", label="事件名；以“.”结尾时按前缀，如 sampling.")
     enterprise_key = filters.CharFilter(label="企业键（统一社会信用代码等）")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="起始时间（含）")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="截止时间（不含）")
+    since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="起始时间（含）")
+    until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="截止时间（不含）")
     region = filters.CharFilter(method="filter_region", label="区划代码（含下级）")
     subject_type = filters.CharFilter(field_name="subject_type", method="filter_model", label="对象类型，如 core.department")
     subject_id = filters.CharFilter(label="对象编号")

@@ -134,11 +134,15 @@ def _membership_q(model, scope: Scope, m, action: str) -> Q:
     return q
 
 
-def restrict_q(model, user, action: str) -> Q | None:
-    """The filter selecting what ``user`` may ``action``; ``None`` means everything."""
+def restrict_q(model, user, action: str, *, own_scope_only: bool = False) -> Q | None:
+    """The filter selecting what ``user`` may ``action``; ``None`` means everything.
+
+    ``own_scope_only`` drops what is visible to everybody (public rows, reference
+    data): what remains is what the user's memberships cover — the test for
+    seeing a record's personal data."""
     scope = scope_of(model)
     allowed = NOTHING
-    if action == "view" and scope.public is not None:
+    if action == "view" and scope.public is not None and not own_scope_only:
         if not scope.public:  # Q(): every row is public
             return None
         allowed = allowed | scope.public
@@ -148,7 +152,7 @@ def restrict_q(model, user, action: str) -> Q | None:
         return None
     if scope.user and action in ("view", "change"):
         allowed = allowed | Q(**{scope.user: user.pk})
-    if action == "view" and scope.reference and is_staff_user(user):
+    if action == "view" and scope.reference and is_staff_user(user) and not own_scope_only:
         return None
     perm = codename(model, action)
     for m in memberships(user):
@@ -184,6 +188,13 @@ def get_for_user(queryset_or_model, user, action: str = "view", **lookup) -> Any
 def can(obj, user, action: str) -> bool:
     qs = type(obj)._base_manager.filter(pk=obj.pk)
     return restrict(qs, user, action).exists()
+
+
+def in_own_scope(obj, user, action: str = "view") -> bool:
+    """Covered by the user's own memberships, not merely public (see ``restrict_q``)."""
+    q = restrict_q(type(obj), user, action, own_scope_only=True)
+    qs = type(obj)._base_manager.filter(pk=obj.pk)
+    return (qs if q is None else qs.filter(q)).exists()
 
 
 def require(obj, user, action: str) -> None:

@@ -20,7 +20,7 @@ from . import rules as rules_registry
 from .choices import Role
 from .events import emit, service
 from .models import APIToken, CalendarDay, CalendarYear, Department, Membership, RuleOverride, User
-from .permissions import recheck, require
+from .permissions import in_own_scope, recheck
 
 TOKEN_PREFIX = "zl_"
 
@@ -254,7 +254,8 @@ def reveal_personal_data(*, actor, instance, fields: list[str], reason: str) -> 
 
     if not has_perm(actor, "core.view_personal_data"):
         raise PermissionDenied("无权查看未脱敏的个人信息")
-    require(instance, actor, "view")  # only the personal data of records the actor may see
+    if not in_own_scope(instance, actor, "view"):  # public facts do not open personal data
+        raise PermissionDenied(f"无权查看该{instance._meta.verbose_name}的个人信息")
     allowed = set(getattr(instance, "personal_fields", ()))
     if not set(fields) <= allowed:
         raise ValidationError(f"{', '.join(sorted(set(fields) - allowed))} 不是个人信息字段")

@@ -27,7 +27,9 @@ from .choices import (
 )
 from .industries import industry_label
 
-STAFF_EDIT = {"county_staff": ("view", "add", "change"), "department_staff": ("view",)}
+#: county staff maintain their county's registry facts; department staff (the plan's
+#: 责任单位, e.g. the market-supervision bureau importing a department's list) the city's
+STAFF_EDIT = {"county_staff": ("view", "add", "change"), "department_staff": ("view", "add", "change")}
 
 
 class ProductCategory(DomainModel):

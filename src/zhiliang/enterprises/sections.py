@@ -3,15 +3,28 @@ products, licences.  Later apps register theirs (samples, credit, complaints …
 
 from django.utils.translation import gettext_lazy as _
 
-from zhiliang.core.permissions import has_perm
 from zhiliang.core.sections import Section, register_section
 
 
 def basic_facts(enterprise, user, public):
-    from .models import Enterprise
+    """Public: only ``Enterprise.public_fields`` (no personal data, not even masked).
+    Staff: also the masked personal fields, with the reveal button (``selectors.may_reveal``)."""
+    from zhiliang.core.audit import mask_value
 
-    show_personal = not public and has_perm(user, "core.view_personal_data")
-    return {"show_personal": show_personal, "public_fields": Enterprise.public_fields}
+    from .models import Enterprise
+    from .selectors import may_reveal
+
+    context = {"public_fields": Enterprise.public_fields}
+    if not public:
+        context.update(
+            identifiers=[i for i in enterprise.identifiers.all() if i.value != enterprise.uscc],
+            show_personal=True,
+            can_reveal=may_reveal(enterprise, user),
+            model_label=Enterprise._meta.label_lower,
+            masked={f: mask_value(getattr(enterprise, f)) for f in Enterprise.personal_fields},
+            categories=list(enterprise.categories.order_by("sort_order")),
+        )
+    return context
 
 
 def products(enterprise, user, public):
@@ -20,8 +33,10 @@ def products(enterprise, user, public):
 
 
 def licences(enterprise, user, public):
-    rows = list(enterprise.licences.order_by("kind", "number"))
-    return {"licences": rows} if rows else None
+    from django.utils import timezone
+
+    rows = list(enterprise.licences.prefetch_related("categories").order_by("kind", "number"))
+    return {"licences": rows, "today": timezone.localdate()} if rows else None
 
 
 def register() -> None:

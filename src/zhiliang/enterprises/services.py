@@ -44,8 +44,12 @@ def _apply(obj, fields: tuple[str, ...], data: dict[str, Any]) -> list[str]:
         raise ValidationError(f"不可修改的字段：{'、'.join(sorted(unknown))}")
     changed = []
     for name, value in data.items():
-        current = getattr(obj, name)
-        if current != value:
+        field = obj._meta.get_field(name)
+        if field.many_to_one or field.one_to_one:
+            current, new = getattr(obj, field.attname), (value.pk if value is not None else None)
+        else:
+            current, new = getattr(obj, name), value
+        if current != new:
             setattr(obj, name, value)
             changed.append(name)
     return changed

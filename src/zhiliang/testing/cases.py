@@ -35,7 +35,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from zhiliang.core.choices import Role
-from zhiliang.core.permissions import scope_of
+from zhiliang.core.permissions import codename, has_perm, is_staff_user, scope_of
 
 from .fixtures import make_user
 
@@ -143,17 +143,37 @@ class ScopedModelCases:
         return api
 
     # --- the tests ------------------------------------------------------------------------
+    def expected_page(self, who: str, user, obj) -> int:
+        """Staff pages: reference/public rows are read by every staff user (others 403);
+        work records by users whose scope holds them (404), users without the
+        model's view permission get 403 at the page."""
+        if who == "permitted":
+            return 200
+        if self.visible_to_outsiders(obj):
+            return 200 if is_staff_user(user) else 403
+        return 404 if has_perm(user, codename(self.model, "view")) else 403
+
     @pytest.mark.parametrize("who", WHO)
     def test_detail(self, who, db, client):
         obj = self.make_object()
-        response = self.client_for(who, client).get(self.detail(self.detail_url, obj))
-        assert response.status_code == self.expected_view(who, obj), f"{who}: {response.status_code}"
+        user = self.user(who)
+        client.force_login(user)
+        response = client.get(self.detail(self.detail_url, obj))
+        assert response.status_code == self.expected_page(who, user, obj), f"{who}: {response.status_code}"
 
     @pytest.mark.parametrize("who", WHO)
     def test_list(self, who, db, client):
         obj = self.make_object()
-        response = self.client_for(who, client).get(reverse(self.list_url))
-        assert response.status_code == 200
+        user = self.user(who)
+        client.force_login(user)
+        response = client.get(reverse(self.list_url))
+        expected = self.expected_page(who, user, obj)
+        scope = scope_of(self.model)
+        open_page = scope.reference or scope.public is not None  # every staff user may list such a model
+        if who != "permitted" and (not is_staff_user(user) if open_page else not has_perm(user, codename(self.model, "view"))):
+            assert response.status_code == 403, f"{who}: {response.status_code}"
+            return
+        assert response.status_code == 200, f"{who}: {response.status_code}"
         listed = self.listed_ids(response)
         assert (obj.pk in listed) == (self.expected_view(who, obj) == 200), f"{who}: {listed}"
 
@@ -161,8 +181,14 @@ class ScopedModelCases:
         """Ids shown by a list view: the JSON ``results`` or the ``object_list`` in context."""
         if response.get("Content-Type", "").startswith("application/json"):
             return {row if not isinstance(row, dict) else row["id"] for row in response.json()["results"]}
-        page = response.context["object_list"] if response.context and "object_list" in response.context else []
-        return {o.pk for o in page}
+        context = response.context or {}
+        if "object_list" in context:
+            rows = context["object_list"]
+        elif "page" in context:  # a Paginator page
+            rows = context["page"].object_list
+        else:
+            raise AssertionError("the list view exposes neither object_list nor page in its context")
+        return {getattr(o, "pk", o) for o in rows}
 
     @pytest.mark.parametrize("who", WHO)
     def test_edit(self, who, db, client):

@@ -79,6 +79,20 @@ def ensure_reference_data() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_leaked_audit_context():
+    """A test (or the code it runs) must close every audit context it opens: a leaked
+    one would let later writes in this worker pass without their own context."""
+    from zhiliang.core.audit import _current, current_context
+
+    assert current_context() is None, "an earlier test leaked an audit context"
+    yield
+    leaked = current_context()
+    if leaked is not None:
+        _current.set(None)
+        pytest.fail(f"this test left an audit context open: {leaked}")
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)

@@ -138,11 +138,17 @@ class AuditedAPIMixin:
     def get_exception_handler(self):
         return exception_handler
 
+    def dispatch(self, request, *args, **kwargs):
+        # the context opened in initial() (once DRF knows the user) closes here,
+        # whatever happens in between: an escaping exception must not leak it
+        with ExitStack() as stack:
+            self._audit_stack = stack
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         user = request.user if request.user and request.user.is_authenticated else None
-        stack = ExitStack()
-        stack.enter_context(
+        self._audit_stack.enter_context(
             audit_context(
                 actor=user,
                 reason=f"{request.method} {request.path}"[:255],
@@ -150,15 +156,6 @@ class AuditedAPIMixin:
                 request_id=getattr(request._request, "request_id", None),
             )
         )
-        self._audit_stack = stack
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        try:
-            return super().finalize_response(request, response, *args, **kwargs)
-        finally:
-            stack = self.__dict__.pop("_audit_stack", None)
-            if stack is not None:
-                stack.close()
 
 
 class ScopedAPIView(AuditedAPIMixin, APIView):

@@ -8,10 +8,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
 from zhiliang.core.api.base import AuditedAPIMixin
-from zhiliang.core.permissions import get_for_user
+from django.core.exceptions import PermissionDenied
+
+from zhiliang.core.permissions import get_for_user, has_perm
 
 from . import services
 from .models import Record
+
+
+def _require_view_permission(request):
+    if not has_perm(request.user, "testapp.view_record"):
+        raise PermissionDenied("无权查看测试记录")
 
 
 def record_list(request):
@@ -20,6 +27,8 @@ def record_list(request):
 
 
 def record_detail(request, pk):
+    if not Record.objects.filter(pk=pk, published=True).exists():
+        _require_view_permission(request)
     record = get_for_user(Record, request.user, "view", pk=pk)
     return HttpResponse(record.title)
 

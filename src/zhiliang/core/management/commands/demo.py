@@ -32,8 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"质量十堰演示系统: {url}"))
         self.stdout.write(f"接口文档 API docs: {url}api/docs/")
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）:")
-        for row in demo.accounts_table():
-            self.stdout.write(f"  {row['username']:<12} {row['role']:<10} {row['scope']}")
+        for line in demo.accounts_lines():
+            self.stdout.write(line)
         self.stdout.flush()
         if no_serve:
             return

@@ -1,0 +1,32 @@
+"""Read helpers shared by the registry's pages and sections."""
+
+from __future__ import annotations
+
+from zhiliang.core.permissions import CITY_WIDE_LEVELS, has_perm, memberships
+
+
+def user_region_ids(user) -> list[int] | None:
+    """The regions a staff user works in: ``None`` = the whole city (city-level
+    memberships, city departments, superusers); county staff their county's subtree.
+
+    Enterprises, products and licences are public facts (``restrict`` returns all of
+    them to everyone), so the dashboard's counts and the reveal of personal data
+    narrow to these regions themselves."""
+    if getattr(user, "is_superuser", False):
+        return None
+    ids: set[int] = set()
+    for m in memberships(user):
+        if m.region_id is None or m.region.level in CITY_WIDE_LEVELS:
+            return None
+        ids.update(m.region.subtree_ids())
+    return sorted(ids)
+
+
+def may_reveal(obj, user) -> bool:
+    """Show the reveal button for ``obj``'s personal fields: the user holds
+    ``core.view_personal_data`` and ``obj`` lies in the user's own regions (a county
+    user does not unmask another county's legal representative)."""
+    if user is None or not user.is_authenticated or not has_perm(user, "core.view_personal_data"):
+        return False
+    ids = user_region_ids(user)
+    return ids is None or getattr(obj, "region_id", None) in ids

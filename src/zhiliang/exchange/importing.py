@@ -1,0 +1,379 @@
+"""The import engine: one table file in, one row-level report out.
+
+An app declares what it imports in its ``importers.py`` (found by
+:func:`autodiscover`) as an :class:`Importer` subclass registered with
+:func:`register`.  :func:`run_import` then does, for every kind alike:
+
+1. **read** the file (:mod:`.readers`: CSV in UTF-8/GBK/GB18030, XLSX);
+2. **columns** — map each header cell (our English code or its Chinese
+   name) to a column; unknown or missing required columns refuse the file
+   before anything is read further, naming them and listing the accepted
+   columns;
+3. **check** every row (:meth:`Importer.prepare`): parse and validate each
+   cell, look up regions/categories/enterprises, find duplicates within the
+   file.  No writes;
+4. **write** — in *one* transaction, inside one audit change set: each row
+   through the app's services (:meth:`Importer.write`) in its own savepoint,
+   so a service's refusal (validation, the scope re-check) becomes that row's
+   error.  The transaction is committed only when nothing went wrong, or the
+   user asked for the good rows (``good_rows``); a dry run always rolls it
+   back.  When the check found errors and neither ``good_rows`` nor
+   ``dry_run`` is set, the write step is skipped altogether.
+
+A crash or kill during step 4 leaves nothing (one transaction); re-running
+the same file is safe (rows are compared before writing: "unchanged").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .readers import FileError, Table, is_empty, read_table
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+#: report outcomes
+IMPORTED = "imported"          # written, no errors
+PARTIAL = "partial"            # good rows written, bad rows reported (good_rows)
+REJECTED = "rejected"          # row errors: nothing written
+REFUSED = "refused"            # the file itself (columns, format): nothing read or written
+DRY_RUN = "dry_run"            # checked (and trial-written), nothing kept
+
+OUTCOME_LABELS = {
+    IMPORTED: "已导入",
+    PARTIAL: "已导入无误的行，有错误的行未导入",
+    REJECTED: "文件有错误，未写入任何数据",
+    REFUSED: "文件无法导入，未写入任何数据",
+    DRY_RUN: "只检查，未写入任何数据",
+}
+
+
+class RowError(Exception):
+    """A problem with one cell (``column`` = a column code) or the whole row (``column=None``)."""
+
+    def __init__(self, message: str, column: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str
+    label: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+
+def header_key(text: str) -> str:
+    """How header cells are compared: full-width folded, blanks and a trailing * removed, lower case."""
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    return "".join(folded.split()).rstrip("*").lower()
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, Any]
+    headers: dict[str, str]
+    errors: list[dict] = field(default_factory=list)
+    prepared: Any = None
+
+    def has(self, code: str) -> bool:
+        return code in self.values and not is_empty(self.values[code])
+
+    def get(self, code: str, default: Any = None) -> Any:
+        return self.values[code] if self.has(code) else default
+
+    def error(self, message: str, column: str | None = None) -> None:
+        self.errors.append({"row": self.number, "column": self.headers.get(column, "") if column else "", "message": message})
+
+    def parse(self, code: str, parser: Callable[[Any], Any], default: Any = None) -> Any:
+        """``parser(cell)`` for a non-empty cell, else ``default``; a RowError becomes this cell's error."""
+        if not self.has(code):
+            return default
+        try:
+            return parser(self.values[code])
+        except RowError as exc:
+            self.error(exc.message, exc.column or code)
+            return default
+
+
+@dataclass
+class Context:
+    """What an importer knows during one run."""
+
+    actor: Any
+    dry_run: bool
+    good_rows: bool
+    #: per-run caches and the keys seen so far (for duplicates within the file)
+    cache: dict[str, Any] = field(default_factory=dict)
+    seen: dict[Any, int] = field(default_factory=dict)
+
+    @property
+    def user(self):
+        return self.actor if getattr(self.actor, "is_authenticated", False) else None
+
+
+class Importer:
+    """One kind of import.  Subclasses set ``kind``, ``label``, ``columns`` and
+    implement :meth:`prepare` and :meth:`write`."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    columns: ClassVar[list[Column]]
+
+    def begin(self, ctx: Context) -> None:
+        """Load lookup tables once per run."""
+
+    def prepare(self, row: Row, ctx: Context) -> Any:
+        """Check one row (no writes): record errors with ``row.error``; return what :meth:`write` needs."""
+        raise NotImplementedError
+
+    def write(self, prepared: Any, ctx: Context) -> str:
+        """Apply one checked row through the services; return CREATED, UPDATED or UNCHANGED."""
+        raise NotImplementedError
+
+    #: model field name → column code, for errors the services raise per field
+    field_columns: ClassVar[dict[str, str]] = {}
+
+    def column_for_field(self, name: str) -> str | None:
+        if name in self.field_columns:
+            return self.field_columns[name]
+        return name if any(c.code == name for c in self.columns) else None
+
+    def accepted_columns(self) -> str:
+        return "、".join(f"{c.code}（{c.label}{'，必填' if c.required else ''}）" for c in self.columns)
+
+    def lookup(self) -> dict[str, str]:
+        keys: dict[str, str] = {}
+        for column in self.columns:
+            for name in (column.code, column.label, *column.aliases):
+                keys.setdefault(header_key(name), column.code)
+        return keys
+
+
+_REGISTRY: dict[str, type[Importer]] = {}
+
+
+def register(cls: type[Importer]) -> type[Importer]:
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def autodiscover() -> None:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("importers")
+
+
+def importers() -> dict[str, type[Importer]]:
+    return dict(_REGISTRY)
+
+
+def get_importer(kind: str) -> Importer:
+    try:
+        return _REGISTRY[kind]()
+    except KeyError:
+        raise FileError(f"未知的导入类型“{kind}”，可用：{'、'.join(sorted(_REGISTRY))}") from None
+
+
+@dataclass
+class Report:
+    kind: str
+    file_name: str
+    sha256: str
+    dry_run: bool = False
+    good_rows: bool = False
+    format: str = ""
+    encoding: str = ""
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_rows: int = 0
+    file_errors: list[str] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    outcome: str = ""
+    change_set_id: int | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.outcome in (IMPORTED, PARTIAL)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "errors": self.error_rows}
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+    def lines(self) -> list[str]:
+        """The report as lines ``第 N 行，列“X”：原因`` (file errors first)."""
+        out = [f"文件：{m}" for m in self.file_errors]
+        for e in self.errors:
+            where = f"第 {e['row']} 行" + (f"，列“{e['column']}”" if e["column"] else "")
+            out.append(f"{where}：{e['message']}")
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind, "file_name": self.file_name, "sha256": self.sha256, "dry_run": self.dry_run,
+            "good_rows": self.good_rows, "format": self.format, "encoding": self.encoding, "counts": self.counts,
+            "file_errors": self.file_errors, "errors": self.errors, "notes": self.notes, "outcome": self.outcome,
+            "outcome_label": self.outcome_label, "change_set": self.change_set_id,
+        }
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def map_columns(importer: Importer, table: Table) -> tuple[dict[int, str], list[str]]:
+    """Header position → column code; errors for unknown, duplicate and missing columns."""
+    lookup = importer.lookup()
+    mapping: dict[int, str] = {}
+    unknown, duplicates = [], []
+    for position, header in enumerate(table.header):
+        if not header:
+            continue
+        code = lookup.get(header_key(header))
+        if code is None:
+            unknown.append(header)
+        elif code in mapping.values():
+            duplicates.append(header)
+        else:
+            mapping[position] = code
+    errors = []
+    if unknown:
+        errors.append(f"无法识别的列：{'、'.join(f'“{h}”' for h in unknown)}")
+    if duplicates:
+        errors.append(f"重复的列：{'、'.join(f'“{h}”' for h in duplicates)}（与前面的列是同一项）")
+    missing = [c for c in importer.columns if c.required and c.code not in mapping.values()]
+    if missing:
+        errors.append(f"缺少必填的列：{'、'.join(f'“{c.label}”（{c.code}）' for c in missing)}")
+    if errors:
+        errors.append(f"可用的列（英文代码或中文列名均可）：{importer.accepted_columns()}")
+    return mapping, errors
+
+
+def run_import(
+    kind: str,
+    data: bytes,
+    file_name: str,
+    *,
+    actor,
+    dry_run: bool = False,
+    good_rows: bool = False,
+    progress: Progress | None = None,
+) -> Report:
+    """Import one file (see the module docstring).  Call inside an audit context."""
+    from zhiliang.core.audit import change_set
+
+    progress = progress or _no_progress
+    report = Report(kind=kind, file_name=file_name, sha256=sha256_of(data), dry_run=dry_run, good_rows=good_rows)
+    try:
+        importer = get_importer(kind)
+        table = read_table(data, file_name)
+    except FileError as exc:
+        report.file_errors.append(str(exc))
+        report.outcome = REFUSED
+        return report
+    report.format, report.encoding, report.notes = table.format, table.encoding, list(table.notes)
+    mapping, column_errors = map_columns(importer, table)
+    if column_errors:
+        report.file_errors.extend(column_errors)
+        report.outcome = REFUSED
+        return report
+
+    headers = {code: table.header[pos] for pos, code in mapping.items()}
+    rows = [
+        Row(number=number, values={code: cells[pos] if pos < len(cells) else None for pos, code in mapping.items()}, headers=headers)
+        for number, cells in table.rows
+    ]
+    report.total = len(rows)
+    if not rows:
+        report.file_errors.append("文件只有表头，没有数据行")
+        report.outcome = REFUSED
+        return report
+
+    ctx = Context(actor=actor, dry_run=dry_run, good_rows=good_rows)
+    importer.begin(ctx)
+    for done, row in enumerate(rows, 1):
+        try:
+            row.prepared = importer.prepare(row, ctx)
+        except RowError as exc:
+            row.error(exc.message, exc.column)
+        progress("check", done, len(rows))
+
+    checked_errors = any(r.errors for r in rows)
+    if checked_errors and not (good_rows or dry_run):
+        _finish(report, rows, REJECTED)
+        return report
+
+    outcomes: dict[str, int] = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+    with transaction.atomic(), change_set(kind=f"import:{kind}", file_name=file_name, file_sha256=report.sha256) as cs:
+        for done, row in enumerate(rows, 1):
+            if not row.errors:
+                _write_row(importer, row, ctx, outcomes)
+            progress("write", done, len(rows))
+        any_errors = any(r.errors for r in rows)
+        report.created, report.updated, report.unchanged = outcomes[CREATED], outcomes[UPDATED], outcomes[UNCHANGED]
+        if dry_run:
+            outcome = DRY_RUN
+        elif any_errors and not good_rows:
+            outcome = REJECTED
+        else:
+            outcome = PARTIAL if any_errors else IMPORTED
+        _finish(report, rows, outcome)
+        if outcome in (IMPORTED, PARTIAL):
+            type(cs).objects.filter(pk=cs.pk).update(counts=report.counts, finished_at=timezone.now())
+            report.change_set_id = cs.pk
+        else:
+            transaction.set_rollback(True)
+    if outcome == REJECTED:
+        # nothing was kept: the counts would only have been
+        report.notes.append(f"如无错误，本应新增 {report.created} 条、更新 {report.updated} 条、未变 {report.unchanged} 条")
+        report.created = report.updated = report.unchanged = 0
+    return report
+
+
+def _finish(report: Report, rows: list[Row], outcome: str) -> None:
+    report.errors = [e for r in rows for e in r.errors]
+    report.error_rows = sum(1 for r in rows if r.errors)
+    report.outcome = outcome
+
+
+def _write_row(importer: Importer, row: Row, ctx: Context, outcomes: dict[str, int]) -> None:
+    try:
+        with transaction.atomic():
+            outcomes[importer.write(row.prepared, ctx)] += 1
+    except RowError as exc:
+        row.error(exc.message, exc.column)
+    except ValidationError as exc:
+        details = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for name, messages in details.items():
+            column = importer.column_for_field(name) if name and name != "__all__" else None
+            row.error("；".join(messages), column)
+    except PermissionDenied as exc:
+        row.error(importer.permission_message(row.prepared, ctx, exc) if hasattr(importer, "permission_message") else str(exc))
+    except IntegrityError as exc:
+        row.error(f"与已有记录冲突，未写入（{str(exc).splitlines()[0][:120]}）")

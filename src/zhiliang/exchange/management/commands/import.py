@@ -1,0 +1,80 @@
+"""``zhiliang import enterprises|products FILE``: import a CSV/XLSX table with a row-level report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from zhiliang.core.commands import add_audit_arguments, command_context
+from zhiliang.exchange import importing
+
+#: exit codes (also in docs/imports.md)
+EXIT_OK = 0
+EXIT_REFUSED = 1        # the file cannot be imported (unreadable, unknown/missing columns) — nothing written
+EXIT_ROW_ERRORS = 3     # some rows have errors — nothing written (or a dry run found errors)
+EXIT_PARTIAL = 4        # --good-rows: the good rows were written, the bad rows were not
+
+
+class Command(BaseCommand):
+    help = "导入企业或产品（CSV/XLSX），逐行报告错误。 Import enterprises or products from CSV/XLSX with a row-level report."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(importing.importers()), help="导入类型：enterprises（企业）或 products（产品）")
+        parser.add_argument("file", help="CSV（UTF-8 或 GBK）或 XLSX 文件")
+        parser.add_argument("--good-rows", action="store_true", help="有错误时仍导入无误的行（有错误的行不导入）")
+        add_audit_arguments(parser, dry_run=True)
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}", returncode=EXIT_REFUSED)
+        data = path.read_bytes()
+        with command_context(options, f"导入{importing.get_importer(options['kind']).label}：{path.name}") as actor:
+            report = importing.run_import(
+                options["kind"], data, path.name, actor=actor, dry_run=options["dry_run"], good_rows=options["good_rows"],
+                progress=self._progress_bar(),
+            )
+        self._close_bar()
+        self._print(report)
+        if report.outcome == importing.REFUSED:
+            raise CommandError("文件无法导入，未写入任何数据", returncode=EXIT_REFUSED)
+        if report.outcome == importing.REJECTED or (report.outcome == importing.DRY_RUN and report.errors):
+            raise CommandError(f"{report.error_rows} 行有错误，未写入任何数据（可加 --good-rows 只导入无误的行）", returncode=EXIT_ROW_ERRORS)
+        if report.outcome == importing.PARTIAL:
+            raise CommandError(f"已导入无误的行；{report.error_rows} 行有错误，未导入", returncode=EXIT_PARTIAL)
+
+    def _progress_bar(self):
+        from tqdm import tqdm
+
+        self._bar, self._phase = None, None
+        labels = {"check": "检查", "write": "写入"}
+
+        def progress(phase, done, total):
+            if self._bar is None or self._phase != phase:
+                self._close_bar()
+                self._phase = phase
+                self._bar = tqdm(total=total, desc=labels[phase], unit="行", file=self.stderr._out, disable=None, leave=False)
+            self._bar.update(done - self._bar.n)
+
+        return progress
+
+    def _close_bar(self):
+        if getattr(self, "_bar", None) is not None:
+            self._bar.close()
+            self._bar = None
+
+    def _print(self, report: importing.Report) -> None:
+        out = self.stdout
+        out.write(f"文件：{report.file_name}（{report.format.upper() or '未知格式'}{'，编码 ' + report.encoding if report.encoding else ''}）")
+        out.write(f"SHA-256：{report.sha256}")
+        for note in report.notes:
+            out.write(f"说明：{note}")
+        for line in report.lines():
+            out.write(line)
+        out.write(
+            f"结果：{report.outcome_label}。共 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
+            f"未变 {report.unchanged}，有错误 {report.error_rows}"
+        )
+        if report.change_set_id:
+            out.write(f"变更集：{report.change_set_id}")

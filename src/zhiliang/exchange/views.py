@@ -1,0 +1,82 @@
+"""Staff pages of the data exchange: upload a file, watch its progress, read its report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from zhiliang.core.permissions import get_for_user, has_perm, restrict
+from zhiliang.core.views import paginate, require_perm, web_context
+
+from . import importing, services
+from .choices import ImportKind
+from .forms import ImportForm
+from .jobs import progress_of
+from .models import ImportJob
+
+
+@require_perm("exchange.add_importjob")
+def imports(request):
+    """The import page: the upload form and the jobs the user may see."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        upload = form.cleaned_data["file"]
+        reason = form.cleaned_data["reason"] or _("导入%(kind)s：%(file)s") % {"kind": ImportKind(kind).label, "file": upload.name}
+        try:
+            with web_context(request, reason):
+                job = services.submit_import(
+                    actor=request.user, kind=kind, upload=upload, dry_run=form.cleaned_data["dry_run"],
+                    good_rows=form.cleaned_data["good_rows"], reason=reason,
+                )
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("exchange:import-detail", pk=job.pk)
+    jobs = restrict(ImportJob.objects.select_related("user", "region"), request.user, "view")
+    return render(request, "exchange/imports.html", {"form": form, "page": paginate(request, jobs), "kinds": ImportKind.choices},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _job_context(request, job: ImportJob) -> dict:
+    report = job.report or {}
+    return {
+        "job": job,
+        "progress": progress_of(job),
+        "report": report,
+        "counts": report.get("counts") or {},
+        "can_see_change_set": has_perm(request.user, "core.view_changeset"),
+    }
+
+
+@login_required
+def import_detail(request, pk: int):
+    job = get_for_user(ImportJob.objects.select_related("user", "region", "change_set"), request.user, pk=pk)
+    return render(request, "exchange/import_detail.html", _job_context(request, job))
+
+
+@login_required
+def import_status(request, pk: int):
+    """The htmx fragment polled every second: progress while running, then the report."""
+    job = get_for_user(ImportJob.objects.select_related("user", "region", "change_set"), request.user, pk=pk)
+    return render(request, "exchange/_import_status.html", _job_context(request, job))
+
+
+@require_perm("exchange.add_importjob")
+def import_template(request, kind: str):
+    """A CSV holding only the header row (Chinese column names), UTF-8 with BOM so Excel opens it right."""
+    if kind not in importing.importers():
+        raise Http404(_("未知的导入类型"))
+    importer = importing.get_importer(kind)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([c.label for c in importer.columns])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response
