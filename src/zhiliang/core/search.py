@@ -45,6 +45,12 @@ MAX_INTERSECT = 4
 MAX_CANDIDATE_TOKENS = 16
 #: document frequencies are counted up to this many when choosing the driving token
 DF_CAP = 5000
+#: the window reads the driver token's index in chunks of this many rows …
+WINDOW_CHUNK = 2000
+#: … and gives up chunking (one full query) after this many
+WINDOW_MAX_SCAN = 40_000
+#: how long an exact token frequency is remembered (frequencies move slowly)
+DF_CACHE_SECONDS = 6 * 3600
 TOKEN_MAX = 64
 MAX_PER_PAGE = 100
 
@@ -510,6 +516,9 @@ class _Plan:
     probes: list[str]
     where: str
     params: list
+    #: the conditions on the entry alone (substring, kind, permission), for _scan
+    filter_where: str = "1=1"
+    filter_params: list = field(default_factory=list)
 
 
 def _document_frequencies(tokens: Iterable[str]) -> dict[str, int]:
@@ -520,7 +529,31 @@ def _document_frequencies(tokens: Iterable[str]) -> dict[str, int]:
     )
     with connection.cursor() as cur:
         cur.execute(sql, tokens)
-        return {tokens[i]: n for i, n in cur.fetchall()}
+        df = {tokens[i]: n for i, n in cur.fetchall()}
+    # several tokens past the cap (汽车有限: every bigram is common at 10^5–10^6 names) would
+    # tie, and the driver would be picked blindly (有限 is in 90 % of names): rank those
+    # by their exact frequency, counted once and remembered in the cache
+    capped = [t for t in tokens if df[t] >= DF_CAP]
+    if len(capped) > 1:
+        for token in capped:
+            df[token] = _exact_frequency(token)
+    return df
+
+
+def _exact_frequency(token: str) -> int:
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = "zl-search-df:" + hashlib.sha1(token.encode()).hexdigest()
+    count = cache.get(key)
+    if count is None:
+        _, tok_table = _tables()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {tok_table} WHERE token = %s", [token])
+            count = cur.fetchone()[0]
+        cache.set(key, count, DF_CACHE_SECONDS)
+    return count
 
 
 def _plan(parsed: ParsedQuery, kinds: list[Kind] | None, user) -> _Plan | None:
@@ -541,7 +574,8 @@ def _plan(parsed: ParsedQuery, kinds: list[Kind] | None, user) -> _Plan | None:
         where.append(f"EXISTS (SELECT 1 FROM {tok_table} t{i} WHERE t{i}.token = %s AND t{i}.entry_id = t0.entry_id)")
         params.append(tok)
     filters, filter_params = _filters(parsed, kinds, user, used)
-    return _Plan(parsed, driver, probes, " AND ".join(where + filters), params + filter_params)
+    return _Plan(parsed, driver, probes, " AND ".join(where + filters), params + filter_params,
+                 " AND ".join(filters) or "1=1", filter_params)
 
 
 def _filters(parsed: ParsedQuery, kinds: list[Kind] | None, user, used_tokens: set[str]) -> tuple[list[str], list]:
@@ -591,6 +625,84 @@ def window_sql(plan: _Plan, *, limit: int) -> tuple[str, list]:
     return sql, list(plan.params)
 
 
+WINDOW_KEYS = ("weight", "entry_id")  # index order of the ranked window
+COUNT_KEYS = ("entry_id",)  # entry order of the capped count
+ROW_COLUMNS = "e.id, e.title_norm, e.rank, e.title"
+
+
+def driver_sql(plan: _Plan, keys: tuple[str, ...], after: tuple | None = None, size: int = WINDOW_CHUNK) -> tuple[str, list]:
+    """One chunk of the driver token's index rows in ``keys`` order, after ``after``."""
+    _, tokens = _tables()
+    keyset, keyset_params = "", []
+    if after is not None and len(keys) == 2:
+        keyset, keyset_params = "AND (t0.weight > %s OR (t0.weight = %s AND t0.entry_id > %s))", [after[0], after[0], after[1]]
+    elif after is not None:
+        keyset, keyset_params = "AND t0.entry_id > %s", [after[0]]
+    order = ", ".join(f"t0.{k}" for k in keys)
+    return (f"SELECT t0.entry_id, {order} FROM {tokens} t0 WHERE t0.token = %s {keyset} ORDER BY {order} LIMIT {int(size)}",
+            [plan.driver, *keyset_params])
+
+
+def _in_ids(column: str, ids: list[int]) -> tuple[str, list]:
+    """``column IN ids``: one array parameter on PostgreSQL (a long literal list costs it
+    more to plan than to run), a plain list on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def probe_sql(token: str, entry_ids: list[int]) -> tuple[str, list]:
+    """Which of ``entry_ids`` also hold ``token`` (index lookups on (token, entry))."""
+    _, tokens = _tables()
+    condition, params = _in_ids("t0.entry_id", entry_ids)
+    return f"SELECT t0.entry_id FROM {tokens} t0 WHERE t0.token = %s AND {condition}", [token, *params]
+
+
+def _scan(plan: _Plan, keys: tuple[str, ...], limit: int) -> tuple[list[tuple], int, bool] | None:
+    """The first ``limit`` matches in ``keys`` order: read the driver token's index in
+    chunks, keep the entries that hold the other tokens (index probes), then check the
+    substring and permission filters on those entries.  Each step is a plain index
+    lookup, so the cost follows the rows read until ``limit`` matches — never the
+    number of all matches, whatever a query planner would estimate.  Returns the
+    matches, the index rows read and whether the driver's rows ran out; ``None`` when
+    :data:`WINDOW_MAX_SCAN` index rows held too few matches (the caller then runs one
+    full statement)."""
+    entries, _ = _tables()
+    found: list[tuple] = []
+    after = None
+    scanned, size = 0, max(limit, 256)
+    while scanned < WINDOW_MAX_SCAN:
+        chunk = _fetch(*driver_sql(plan, keys, after, size))
+        ids = [row[0] for row in chunk]
+        alive = set(ids)
+        for token in plan.probes:
+            if not alive:
+                break
+            alive = {row[0] for row in _fetch(*probe_sql(token, sorted(alive)))}
+        if alive:
+            condition, params = _in_ids("e.id", sorted(alive))
+            rows = _fetch(f"SELECT {ROW_COLUMNS} FROM {entries} e WHERE {condition} AND {plan.filter_where}", [*params, *plan.filter_params])
+            by_id = {row[0]: row for row in rows}
+            found += [by_id[i] for i in ids if i in by_id]
+        if len(found) >= limit or len(chunk) < size:
+            # complete: the driver ran out and no match was cut off by the limit
+            return found[:limit], scanned + len(chunk), len(chunk) < size and len(found) <= limit
+        after = chunk[-1][1:]
+        scanned += size
+        size = min(size * 4, WINDOW_CHUNK)  # sparse matches: read larger chunks
+    return None
+
+
+def _window(plan: _Plan, *, limit: int) -> tuple[list[tuple], int | None, bool]:
+    """The window, the driver rows read (``None`` after the one-statement fallback) and
+    whether every match was seen."""
+    scanned = _scan(plan, WINDOW_KEYS, limit)
+    if scanned is None:
+        rows = _fetch(*window_sql(plan, limit=limit))
+        return rows, None, len(rows) < limit
+    return scanned
+
+
 def count_sql(plan: _Plan) -> tuple[str, list]:
     """The capped count: matches in entry order, at most COUNT_CAP + 1, and the last entry id seen."""
     entries, tokens = _tables()
@@ -602,15 +714,25 @@ def count_sql(plan: _Plan) -> tuple[str, list]:
 
 
 def explain_sql(query: str, kinds: Iterable[str] | None = None, user=None) -> list[tuple[str, list]]:
-    """The window and count statements :func:`search` runs for ``query`` (for EXPLAIN)."""
+    """The token-table statements :func:`search` runs for ``query`` (for EXPLAIN): the
+    driver's index chunks for the window and the count, and the probes of the other tokens."""
     kind_specs = None if kinds is None else [get_kind(k) for k in kinds]
     plan = _plan(parse_query(query), kind_specs, user)
     if plan is None:
         return []
-    return [window_sql(plan, limit=WINDOW), count_sql(plan)]
+    statements = [driver_sql(plan, WINDOW_KEYS), driver_sql(plan, COUNT_KEYS)]
+    return statements + [probe_sql(token, [0]) for token in plan.probes]
 
 
-def _count(plan: _Plan, kinds: list[Kind] | None) -> tuple[int, bool]:
+def _count(plan: _Plan, kinds: list[Kind] | None, matched: int, scanned: int | None) -> tuple[int, bool]:
+    """The number of matches: estimated from the window's match density times the
+    driver token's frequency when the window read part of the driver's rows; else
+    counted exactly up to COUNT_CAP and estimated beyond."""
+    if scanned:
+        estimate = int(_exact_frequency(plan.driver) * matched / scanned)
+        if estimate > COUNT_CAP:
+            digits = max(0, len(str(estimate)) - 2)
+            return round(estimate, -digits), True
     entries, _ = _tables()
     n, sample_max = _fetch(*count_sql(plan))[0]
     if n <= COUNT_CAP:
@@ -665,14 +787,14 @@ def search(query: str, kinds: Iterable[str] | None = None, user=None, page: int 
     exact_ids = [row[0] for row in exact]
     exact_set = set(exact_ids)
     # 2. the window: the first WINDOW matches in index order, ranked exactly
-    window = _fetch(*window_sql(plan, limit=WINDOW))
+    window, scanned, complete = _window(plan, limit=WINDOW)
     rest_of_window = [row for row in window if row[0] not in exact_set]
     rest_of_window.sort(key=lambda r: (_match_class(r[1], parsed), -r[2], len(r[3]), r[0]))
     ordered = exact_ids + [row[0] for row in rest_of_window]
     start = (page - 1) * per_page
     page_ids = ordered[start : start + per_page]
     # 3. beyond the window: index order, skipping the lifted exact matches
-    if len(page_ids) < per_page and len(window) == WINDOW:
+    if len(page_ids) < per_page and not complete:
         offset = len(rest_of_window) + max(0, start - len(ordered))
         where, params = plan.where, list(plan.params)
         if exact_ids:
@@ -686,10 +808,10 @@ def search(query: str, kinds: Iterable[str] | None = None, user=None, page: int 
         )
         page_ids += [row[0] for row in rows]
     # 4. count (exact up to COUNT_CAP, estimated beyond)
-    if len(window) < WINDOW:
+    if complete:
         results.count, results.count_is_estimate = len(set(exact_ids) | {row[0] for row in window}), False
     else:
-        results.count, results.count_is_estimate = _count(plan, kind_specs)
+        results.count, results.count_is_estimate = _count(plan, kind_specs, len(window), scanned)
     # 5. the hits
     by_pk = SearchEntry.objects.defer("text").in_bulk(page_ids)
     public_view = user is None or not getattr(user, "is_authenticated", False)

@@ -232,14 +232,25 @@ def test_region_choices_are_limited_to_the_users_county(client, reg, county_user
     assert "茅箭区" in select and "张湾区" not in select
 
 
-def test_another_countys_user_reads_but_cannot_edit(client, reg, other_county_user, auditor, department_user):
-    for user in (other_county_user, auditor, department_user):
+def test_another_countys_user_reads_but_cannot_edit(client, reg, other_county_user, auditor, user_factory):
+    from zhiliang.core.choices import Role
+
+    lab = user_factory(Role.LAB)  # a staff-side account without registry rights
+    for user in (other_county_user, auditor, lab):
         login(client, user)
         assert client.get(reverse("enterprises:enterprise-detail", args=[reg.maojian.pk])).status_code == 200
         url = reverse("enterprises:enterprise-edit", args=[reg.maojian.pk])
         assert client.get(url).status_code == 403, user.username
         assert client.post(url, {"name": "改名"}).status_code == 403
     assert Enterprise.objects.get(pk=reg.maojian.pk).name == "十堰东风精工汽车零部件有限公司"
+
+
+def test_department_staff_maintain_the_citys_registry(client, reg, department_user):
+    """The plan's departments (e.g. the market-supervision bureau) keep registry facts
+    across the city; every change is audited."""
+    login(client, department_user)
+    url = reverse("enterprises:enterprise-edit", args=[reg.maojian.pk])
+    assert client.get(url).status_code == 200
 
 
 # --- public page -----------------------------------------------------------------------------------------------------------
