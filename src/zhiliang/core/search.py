@@ -647,7 +647,9 @@ def _in_ids(column: str, ids: list[int]) -> tuple[str, list]:
     """``column IN ids``: one array parameter on PostgreSQL (a long literal list costs it
     more to plan than to run), a plain list on SQLite."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
+        # cast: a Python int list arrives as integer[], and bigint = ANY(integer[]) is only a
+        # filter over the token's whole index range, not an index condition
+        return f"{column} = ANY(%s::bigint[])", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
@@ -729,10 +731,15 @@ def _count(plan: _Plan, kinds: list[Kind] | None, matched: int, scanned: int | N
     driver token's frequency when the window read part of the driver's rows; else
     counted exactly up to COUNT_CAP and estimated beyond."""
     if scanned:
-        estimate = int(_exact_frequency(plan.driver) * matched / scanned)
-        if estimate > COUNT_CAP:
+        frequency = _exact_frequency(plan.driver)
+        estimate = max(matched, int(frequency * matched / scanned))
+        if estimate > COUNT_CAP or frequency > WINDOW_MAX_SCAN:
+            # many matches, or a driver too common to count through: say "about"
             digits = max(0, len(str(estimate)) - 2)
-            return round(estimate, -digits), True
+            return max(matched, round(estimate, -digits)), True
+        counted = _scan(plan, COUNT_KEYS, COUNT_CAP + 1)
+        if counted is not None and counted[2]:
+            return len(counted[0]), False
     entries, _ = _tables()
     n, sample_max = _fetch(*count_sql(plan))[0]
     if n <= COUNT_CAP:
