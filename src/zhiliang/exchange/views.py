@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -56,13 +55,13 @@ def _job_context(request, job: ImportJob) -> dict:
     }
 
 
-@login_required
+@require_perm("exchange.view_importjob")
 def import_detail(request, pk: int):
     job = get_for_user(ImportJob.objects.select_related("user", "region", "change_set"), request.user, pk=pk)
     return render(request, "exchange/import_detail.html", _job_context(request, job))
 
 
-@login_required
+@require_perm("exchange.view_importjob")
 def import_status(request, pk: int):
     """The htmx fragment polled every second: progress while running, then the report."""
     job = get_for_user(ImportJob.objects.select_related("user", "region", "change_set"), request.user, pk=pk)

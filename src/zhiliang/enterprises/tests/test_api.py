@@ -89,8 +89,11 @@ def test_registering_in_another_county_is_refused_and_writes_nothing(county_user
     assert not Enterprise.objects.filter(uscc=new_uscc(1)).exists()
 
 
-def test_users_without_the_add_permission_cannot_register(department_user):
-    response = api(department_user).post(reverse("v1:enterprise-list"), enterprise_payload(), format="json")
+def test_users_without_the_add_permission_cannot_register(user_factory):
+    from zhiliang.core.choices import Role
+
+    lab = user_factory(Role.LAB)  # staff-side, but no registry rights
+    response = api(lab).post(reverse("v1:enterprise-list"), enterprise_payload(), format="json")
     assert response.status_code == 403
     assert api().post(reverse("v1:enterprise-list"), enterprise_payload(), format="json").status_code in (401, 403)
     assert not Enterprise.objects.exists()
