@@ -115,6 +115,12 @@ class Enterprise(DomainModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        """The public page: every account, the enterprise's own included, may open it."""
+        from django.urls import reverse
+
+        return reverse("enterprises:public-enterprise", args=[self.pk])
+
     @property
     def industry_label(self) -> str:
         return industry_label(self.industry_code)
@@ -212,6 +218,11 @@ class TestingAgency(DomainModel):
     is_active = models.BooleanField("在用", default=True)
 
     scope = Scope(region="region", public=Q(), owner="id", roles={"lab": ("view",)})
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("enterprises:agency-detail", args=[self.pk])
 
     class Meta:
         verbose_name = "检验检测机构"

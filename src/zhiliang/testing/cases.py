@@ -167,7 +167,6 @@ class ScopedModelCases:
         user = self.user(who)
         client.force_login(user)
         response = client.get(reverse(self.list_url))
-        expected = self.expected_page(who, user, obj)
         scope = scope_of(self.model)
         open_page = scope.reference or scope.public is not None  # every staff user may list such a model
         if who != "permitted" and (not is_staff_user(user) if open_page else not has_perm(user, codename(self.model, "view"))):

@@ -367,3 +367,11 @@ def test_enterprise_role_has_no_console(client, reg):
     login(client, user)
     assert client.get(reverse("enterprises:enterprise-list")).status_code == 403
     assert client.get(reverse("enterprises:dashboard")).status_code == 403
+
+
+def test_an_enterprise_account_finds_its_own_enterprise_from_the_home_page(client, reg, user_factory):
+    from zhiliang.core.choices import Role
+
+    account = user_factory(Role.ENTERPRISE, organisation=reg.maojian)
+    html = login(client, account).get(reverse("core:staff-home")).content.decode()
+    assert reverse("enterprises:public-enterprise", args=[reg.maojian.pk]) in html
