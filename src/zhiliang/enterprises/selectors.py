@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhiliang.core.permissions import CITY_WIDE_LEVELS, has_perm, memberships
+from zhiliang.core.permissions import CITY_WIDE_LEVELS, has_perm, in_own_scope, memberships
 
 
 def user_region_ids(user) -> list[int] | None:
@@ -10,8 +10,7 @@ def user_region_ids(user) -> list[int] | None:
     memberships, city departments, superusers); county staff their county's subtree.
 
     Enterprises, products and licences are public facts (``restrict`` returns all of
-    them to everyone), so the dashboard's counts and the reveal of personal data
-    narrow to these regions themselves."""
+    them to everyone), so the dashboard's counts narrow to these regions themselves."""
     if getattr(user, "is_superuser", False):
         return None
     ids: set[int] = set()
@@ -23,10 +22,10 @@ def user_region_ids(user) -> list[int] | None:
 
 
 def may_reveal(obj, user) -> bool:
-    """Show the reveal button for ``obj``'s personal fields: the user holds
-    ``core.view_personal_data`` and ``obj`` lies in the user's own regions (a county
+    """Show the reveal button for ``obj``'s personal fields exactly when
+    ``core.services.reveal_personal_data`` would allow it: the user holds
+    ``core.view_personal_data`` and ``obj`` lies in the user's own scope (a county
     user does not unmask another county's legal representative)."""
     if user is None or not user.is_authenticated or not has_perm(user, "core.view_personal_data"):
         return False
-    ids = user_region_ids(user)
-    return ids is None or getattr(obj, "region_id", None) in ids
+    return in_own_scope(obj, user, "view")
