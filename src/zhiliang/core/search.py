@@ -4,12 +4,15 @@ One :func:`search` serves the UI, the API and the benchmarks.  Every
 searchable record is a :class:`~zhiliang.core.models.SearchEntry` whose
 normalised text is cut into tokens (:class:`~zhiliang.core.models.SearchToken`):
 
-* CJK character **bigrams** of every run of CJK characters (a run of one
-  character yields that character as a unigram);
+* CJK character **bigrams** and **trigrams** of every run of CJK characters
+  (a run of one character yields that character as a unigram);
 * whole **words** of letters and digits (codes, model numbers: ``dfl4251``,
   a USCC), lower-cased, after NFKC (full-width ``ＤＦＬ`` → ``dfl``).
 
-A query is normalised and tokenised the same way; its tokens are intersected
+A query is normalised and tokenised the same way, except that a CJK run of
+three or more characters is looked up by its trigrams only (they imply its
+bigrams and are far rarer: 汽车有限 is 汽车有 + 车有限, not three bigrams found
+in half the city); its tokens are intersected
 in SQL (the rarest token drives, the next rarest are probed with ``EXISTS``),
 every candidate is checked against the normalised text (each query term must
 be a substring, so 东汽风 does not match 东风汽车), permission is applied in
@@ -109,18 +112,26 @@ def _runs(norm: str) -> Iterator[tuple[bool, str]]:
         yield run_cjk, "".join(run)
 
 
-def tokenize(text: str | None, *, normalised: bool = False) -> list[str]:
-    """The distinct tokens of ``text`` in order of first appearance (documents and queries alike)."""
+def tokenize(text: str | None, *, normalised: bool = False, query: bool = False) -> list[str]:
+    """The distinct tokens of ``text`` in order of first appearance.
+
+    A document's CJK run yields its bigrams and its trigrams (a lone character:
+    the unigram); a query's CJK run (``query=True``) yields its trigrams when it
+    has three or more characters, else its bigram or unigram — every query token
+    is then a token of every matching document."""
     norm = text if normalised else normalise(text)
     seen: dict[str, None] = {}
     for cjk, run in _runs(norm or ""):
-        if cjk:
-            if len(run) == 1:
-                seen.setdefault(run)
-            for i in range(len(run) - 1):
-                seen.setdefault(run[i : i + 2])
-        else:
+        if not cjk:
             seen.setdefault(run[:TOKEN_MAX])
+        elif len(run) <= 2:
+            seen.setdefault(run)
+        else:
+            sizes = (3,) if query else (2, 3)
+            for i in range(len(run) - 1):
+                for size in sizes:
+                    if i + size <= len(run):
+                        seen.setdefault(run[i : i + size])
     return list(seen)
 
 
@@ -142,7 +153,7 @@ def parse_query(query: str) -> ParsedQuery:
     tokens: dict[str, None] = {}
     for term in terms:
         if len(term) >= MIN_QUERY_CHARS:
-            for tok in tokenize(term, normalised=True):
+            for tok in tokenize(term, normalised=True, query=True):
                 if len(tok) >= MIN_QUERY_CHARS or not is_cjk(tok):
                     tokens.setdefault(tok)
     # a bare single letter or digit is no useful index token either
@@ -427,6 +438,42 @@ def reindex(kind: str, *, batch_size: int = 1000, progress: Callable[[int, int],
             result.removed += len(gone)
         last_id = rows[-1][0]
     return result
+
+
+def retokenize(*, batch_size: int = 2000) -> int:
+    """Recompute every entry's token rows from its stored columns (after the tokenizer
+    changed; no kind's objects are read).  Rows already right are kept; each batch is
+    one transaction, so a killed run leaves a consistent index and re-running is safe.
+    Returns the number of entries whose tokens changed."""
+    entries, tokens = _tables()
+    changed, last = 0, 0
+    while True:
+        rows = _fetch(f"SELECT id, title, title_norm, text, rank FROM {entries} WHERE id > %s ORDER BY id LIMIT {int(batch_size)}", [last])
+        if not rows:
+            return changed
+        last = rows[-1][0]
+        ids = [row[0] for row in rows]
+        with transaction.atomic():
+            condition, params = _in_ids("entry_id", ids)
+            have: dict[int, dict[str, tuple[int, int]]] = {}
+            for pk, entry_id, tok, weight in _fetch(f"SELECT id, entry_id, token, weight FROM {tokens} WHERE {condition}", params):
+                have.setdefault(entry_id, {})[tok] = (pk, weight)
+            stale: list[int] = []
+            new_rows: list[tuple[str, int, int]] = []
+            for entry_id, title, title_norm, text, rank in rows:
+                want = _entry_tokens({"title": title, "title_norm": title_norm, "text": text, "rank": rank})
+                old = have.get(entry_id, {})
+                bad = [pk for tok, (pk, weight) in old.items() if want.get(tok) != weight]
+                add = [(t, entry_id, w) for t, w in want.items() if old.get(t, (0, None))[1] != w]
+                stale += bad
+                new_rows += add
+                changed += bool(bad or add)
+            with connection.cursor() as cur:
+                for chunk in _chunks(stale):
+                    cur.execute(f"DELETE FROM {tokens} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                for chunk in _chunks(new_rows, 1000):
+                    cur.execute(f"INSERT INTO {tokens} (token, entry_id, weight) VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))}",
+                                [v for row in chunk for v in row])
 
 
 def reindex_all(*, batch_size: int = 1000, progress: Callable[[str, int, int], None] | None = None) -> list[ReindexResult]:

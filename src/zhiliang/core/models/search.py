@@ -38,7 +38,7 @@ class SearchEntry(models.Model):
 
 
 class SearchToken(models.Model):
-    """检索词元 — a CJK character bigram or a whole ASCII token of an entry.
+    """检索词元 — a CJK character bigram or trigram (a lone character: unigram) or a whole ASCII word of an entry.
 
     ``weight`` is the entry's base order for this token (token in the title
     first, then higher ``rank``, then shorter title), so that the first page of

@@ -37,13 +37,23 @@ def titles(query, **kwargs):
 # --- tokenizer ------------------------------------------------------------------------------
 
 
-def test_tokenizer_bigrams_unigrams_and_ascii_words():
-    assert search.tokenize("东风汽车") == ["东风", "风汽", "汽车"]
+def test_tokenizer_bigrams_trigrams_unigrams_and_ascii_words():
+    assert search.tokenize("东风汽车") == ["东风", "东风汽", "风汽", "风汽车", "汽车"]
     # a CJK character standing alone yields a unigram; ASCII words stay whole and lower-cased
     assert search.tokenize("A座 DFL4251-B 型") == ["a", "座", "dfl4251", "b", "型"]
     # full-width letters and digits fold to half-width (NFKC)
     assert search.tokenize("ＤＦＬ４２５１") == ["dfl4251"]
-    assert search.tokenize("十堰·婴幼儿") == ["十堰", "婴幼", "幼儿"]
+    assert search.tokenize("十堰·婴幼儿") == ["十堰", "婴幼", "婴幼儿", "幼儿"]
+
+
+def test_queries_of_three_or_more_characters_use_trigrams_only():
+    # every bigram of 汽车有限 is in a large part of the city's names; its trigrams are not
+    assert search.parse_query("汽车有限").tokens == ("汽车有", "车有限")
+    assert search.parse_query("东风").tokens == ("东风",)
+    assert search.parse_query("十堰市 DFL4251").tokens == ("十堰市", "dfl4251")
+    # every query token is a token of a document that contains the query
+    for query, document in [("汽车有限", "十堰汽车有限公司"), ("婴幼儿用品", "十堰市婴幼儿用品厂"), ("东风", "东风路")]:
+        assert set(search.parse_query(query).tokens) <= set(search.tokenize(document))
 
 
 def test_query_of_one_character_is_refused_with_a_clear_message():
@@ -237,3 +247,16 @@ def test_a_long_pasted_query_still_matches_exactly(kind):
     add("十堰市另一服饰商行", sentence.replace("耐水色牢度", "耐汗渍色牢度"))
     assert len(search.parse_query(sentence).tokens) > search.MAX_CANDIDATE_TOKENS
     assert titles(sentence) == ["十堰市某服饰商行"]
+
+
+def test_retokenize_brings_an_old_index_up_to_the_tokenizer(kind):
+    """The trigram migration: entries indexed with bigrams only get their trigrams from
+    their stored text, and then a four-character fragment finds them."""
+    oid = add("十堰汽车有限公司")
+    entry = SearchEntry.objects.get(kind=KIND, object_id=oid)
+    SearchToken.objects.filter(entry=entry, token__regex=r"^.{3}$").delete()  # as written before trigrams
+    assert titles("汽车有限") == []
+    assert search.retokenize(batch_size=7) >= 1
+    assert titles("汽车有限") == ["十堰汽车有限公司"]
+    assert sorted(entry.tokens.values_list("token", flat=True)) == sorted(search.tokenize("十堰汽车有限公司"))
+    assert search.retokenize() == 0  # nothing left to change: safe to re-run
