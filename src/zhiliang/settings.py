@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "zhiliang.core",
     "zhiliang.enterprises",
     "zhiliang.exchange",
+    "zhiliang.sampling",
 ]
 
 MIDDLEWARE = [

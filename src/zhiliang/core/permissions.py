@@ -36,7 +36,8 @@ class Scope:
 
     region: str | None = None
     department: str | None = None
-    owner: str | None = None
+    #: one path or a tuple of paths (each used by the memberships of its organisation kind)
+    owner: str | tuple[str, ...] | None = None
     public: Q | None = None
     reference: bool = False
     shared: Q | None = None
@@ -122,16 +123,37 @@ def _membership_q(model, scope: Scope, m, action: str) -> Q:
             dept |= scope.shared
         q &= dept
     if m.organisation_type_id:
-        if not scope.owner:
+        label = f"{m.organisation_type.app_label}.{m.organisation_type.model}"
+        paths = [path for path in owner_paths(scope) if _path_target(model, path) == label]
+        if not paths:
             return NOTHING
-        target = model._meta.get_field(scope.owner.split("__")[0])
-        target_model = getattr(target, "related_model", None)
-        if "__" not in scope.owner and target_model is not None and target_model._meta.label_lower != (
-            f"{m.organisation_type.app_label}.{m.organisation_type.model}"
-        ):
-            return NOTHING
-        q &= Q(**{f"{scope.owner}": m.organisation_id})
+        owned = Q()
+        for path in paths:
+            owned |= Q(**{path: m.organisation_id})
+        q &= owned
     return q
+
+
+def owner_paths(scope: Scope) -> tuple[str, ...]:
+    """``Scope.owner`` as a tuple: a row may have several owning organisations (a sample:
+    the sampled enterprise and the testing lab); each membership uses the paths that
+    lead to its kind of organisation."""
+    if not scope.owner:
+        return ()
+    return (scope.owner,) if isinstance(scope.owner, str) else tuple(scope.owner)
+
+
+def _path_target(model, path: str) -> str | None:
+    """The ``app_label.model`` a field path ends at: a relation's model, or the model
+    itself for its own primary key (``owner="id"``: the agency row is its own owner)."""
+    for name in path.split("__"):
+        field = model._meta.get_field("id" if name == "pk" else name)
+        if getattr(field, "primary_key", False) and not field.is_relation:
+            return model._meta.label_lower
+        model = getattr(field, "related_model", None)
+        if model is None:
+            return None
+    return model._meta.label_lower
 
 
 def restrict_q(model, user, action: str, *, own_scope_only: bool = False) -> Q | None:
