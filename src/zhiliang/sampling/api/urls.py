@@ -1,0 +1,3 @@
+"""The sampling API (placeholder until written)."""
+
+urlpatterns: list = []
