@@ -169,6 +169,18 @@ _r(
     description="公告期满无异议的，视为认可检验结果。",
 )
 _r(
+    "RULE_SAMPLING_REFERRAL_REPLY_DAYS",
+    "异地核查处置的回复期限（自移送之日起）",
+    30,
+    "days",
+    "provincial practice (异地核查处置; set per deployment)",
+    SAMPLING,
+    unit="天",
+    minimum=1,
+    maximum=180,
+    description="生产企业不在本市的不合格结果移送其所在地监管部门核查处置，跟踪回复；逾期未复列入逾期清单。",
+)
+_r(
     "RULE_SAMPLING_MIN_INSPECTORS",
     "双随机检查每户企业的执法检查人员最少人数",
     2,

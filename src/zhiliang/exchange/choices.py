@@ -9,6 +9,7 @@ class ImportKind(models.TextChoices):
 
     ENTERPRISES = "enterprises", _("企业")
     PRODUCTS = "products", _("产品")
+    SAMPLING_RESULTS = "sampling-results", _("抽查结果公告")
 
 
 class JobStatus(models.TextChoices):

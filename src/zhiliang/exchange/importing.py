@@ -8,7 +8,7 @@ An app declares what it imports in its ``importers.py`` (found by
 2. **columns** — map each header cell (our English code or its Chinese
    name) to a column; unknown or missing required columns refuse the file
    before anything is read further, naming them and listing the accepted
-   columns;
+   columns (an importer adds its own layout checks in :meth:`Importer.check_columns`);
 3. **check** every row (:meth:`Importer.prepare`): parse and validate each
    cell, look up regions/categories/enterprises, find duplicates within the
    file.  No writes;
@@ -19,6 +19,11 @@ An app declares what it imports in its ``importers.py`` (found by
    user asked for the good rows (``good_rows``); a dry run always rolls it
    back.  When the check found errors and neither ``good_rows`` nor
    ``dry_run`` is set, the write step is skipped altogether.
+
+A kind may take settings besides the file (:class:`Option`, e.g. the level of an
+imported result bulletin): the command offers them as ``--name`` options and
+:func:`run_import` checks them (unknown, outside their choices, missing) before
+reading the file.
 
 A crash or kill during step 4 leaves nothing (one transaction); re-running
 the same file is safe (rows are compared before writing: "unchanged").
@@ -74,6 +79,27 @@ class Column:
     help: str = ""
 
 
+@dataclass(frozen=True)
+class Option:
+    """A setting an import kind takes besides the file (``zhiliang import KIND FILE --level provincial``):
+    declared in :attr:`Importer.options`, given as ``options={"level": "provincial"}`` to
+    :func:`run_import`, read by the importer from ``ctx.options``."""
+
+    name: str
+    help: str
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    metavar: str = ""
+    #: the field's label on the import page
+    label: str = ""
+    #: the choices' labels on the import page (same order as ``choices``)
+    choice_labels: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
 def header_key(text: str) -> str:
     """How header cells are compared: full-width folded, blanks and a trailing * removed, lower case."""
     folded = unicodedata.normalize("NFKC", str(text or ""))
@@ -115,6 +141,10 @@ class Context:
     actor: Any
     dry_run: bool
     good_rows: bool
+    #: the kind's options (:attr:`Importer.options`) as given; absent ones are missing
+    options: dict[str, Any] = field(default_factory=dict)
+    file_name: str = ""
+    file_sha256: str = ""
     #: per-run caches and the keys seen so far (for duplicates within the file)
     cache: dict[str, Any] = field(default_factory=dict)
     seen: dict[Any, int] = field(default_factory=dict)
@@ -131,9 +161,17 @@ class Importer:
     kind: ClassVar[str]
     label: ClassVar[str]
     columns: ClassVar[list[Column]]
+    #: settings besides the file (command-line options ``--name``)
+    options: ClassVar[tuple[Option, ...]] = ()
 
     def begin(self, ctx: Context) -> None:
-        """Load lookup tables once per run."""
+        """Load lookup tables once per run; a :class:`FileError` refuses the whole file
+        (e.g. an option naming a plan that does not exist)."""
+
+    def check_columns(self, codes: set[str]) -> list[str]:
+        """File errors for the mapped column codes beyond the ``required`` flags (e.g. "one of
+        these two columns"); empty when the layout is acceptable."""
+        return []
 
     def prepare(self, row: Row, ctx: Context) -> Any:
         """Check one row (no writes): record errors with ``row.error``; return what :meth:`write` needs."""
@@ -206,6 +244,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     outcome: str = ""
     change_set_id: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def written(self) -> bool:
@@ -232,7 +271,7 @@ class Report:
             "kind": self.kind, "file_name": self.file_name, "sha256": self.sha256, "dry_run": self.dry_run,
             "good_rows": self.good_rows, "format": self.format, "encoding": self.encoding, "counts": self.counts,
             "file_errors": self.file_errors, "errors": self.errors, "notes": self.notes, "outcome": self.outcome,
-            "outcome_label": self.outcome_label, "change_set": self.change_set_id,
+            "outcome_label": self.outcome_label, "change_set": self.change_set_id, "options": self.options,
         }
 
 
@@ -270,9 +309,30 @@ def map_columns(importer: Importer, table: Table) -> tuple[dict[int, str], list[
     missing = [c for c in importer.columns if c.required and c.code not in mapping.values()]
     if missing:
         errors.append(f"缺少必填的列：{'、'.join(f'“{c.label}”（{c.code}）' for c in missing)}")
+    errors.extend(importer.check_columns(set(mapping.values())))
     if errors:
         errors.append(f"可用的列（英文代码或中文列名均可）：{importer.accepted_columns()}")
     return mapping, errors
+
+
+def check_options(importer: Importer, options: dict[str, Any]) -> dict[str, Any]:
+    """The options given for ``importer`` (empty values dropped); a :class:`FileError` for an
+    option the kind does not take, a value outside its choices or a missing required one."""
+    declared = {o.name: o for o in importer.options}
+    given = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    unknown = [k for k in given if k not in declared]
+    if unknown:
+        flags = "、".join("--" + k.replace("_", "-") for k in unknown)
+        takes = "、".join(o.flag for o in importer.options) or "无"
+        raise FileError(f"导入类型“{importer.kind}”不接受选项 {flags}（可用选项：{takes}）")
+    for name, value in given.items():
+        option = declared[name]
+        if option.choices and value not in option.choices:
+            raise FileError(f"选项 {option.flag} 的值“{value}”无效，可选：{'、'.join(option.choices)}")
+    missing = [o.flag for o in importer.options if o.required and o.name not in given]
+    if missing:
+        raise FileError(f"导入类型“{importer.kind}”须指定选项 {'、'.join(missing)}")
+    return given
 
 
 def run_import(
@@ -284,14 +344,17 @@ def run_import(
     dry_run: bool = False,
     good_rows: bool = False,
     progress: Progress | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Report:
-    """Import one file (see the module docstring).  Call inside an audit context."""
+    """Import one file (see the module docstring).  Call inside an audit context.
+    ``options`` are the kind's settings (:attr:`Importer.options`)."""
     from zhiliang.core.audit import change_set
 
     progress = progress or _no_progress
     report = Report(kind=kind, file_name=file_name, sha256=sha256_of(data), dry_run=dry_run, good_rows=good_rows)
     try:
         importer = get_importer(kind)
+        report.options = check_options(importer, options or {})
         table = read_table(data, file_name)
     except FileError as exc:
         report.file_errors.append(str(exc))
@@ -315,8 +378,14 @@ def run_import(
         report.outcome = REFUSED
         return report
 
-    ctx = Context(actor=actor, dry_run=dry_run, good_rows=good_rows)
-    importer.begin(ctx)
+    ctx = Context(actor=actor, dry_run=dry_run, good_rows=good_rows, options=dict(report.options), file_name=file_name,
+                  file_sha256=report.sha256)
+    try:
+        importer.begin(ctx)
+    except FileError as exc:
+        report.file_errors.append(str(exc))
+        report.outcome = REFUSED
+        return report
     for done, row in enumerate(rows, 1):
         try:
             row.prepared = importer.prepare(row, ctx)

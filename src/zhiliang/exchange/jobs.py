@@ -64,7 +64,8 @@ def execute(job_id: int) -> str:
     try:
         with job.file.open("rb") as fh:
             data = fh.read()
-        report = run_import(job.kind, data, job.file_name, actor=job.user, dry_run=job.dry_run, good_rows=job.good_rows, progress=progress)
+        report = run_import(job.kind, data, job.file_name, actor=job.user, dry_run=job.dry_run, good_rows=job.good_rows, progress=progress,
+                            options=job.options)
     except Exception as exc:  # the report says it; the log has the trace
         log.exception("import job %s failed", job.pk)
         ImportJob.objects.filter(pk=job.pk).update(

@@ -23,6 +23,7 @@ class ImportJob(DomainModel):
     file_sha256 = models.CharField("文件 SHA-256", max_length=64, db_index=True)
     dry_run = models.BooleanField("只检查，不写入", default=False)
     good_rows = models.BooleanField("只导入无误的行", default=False)
+    options = models.JSONField("选项", default=dict, blank=True, help_text="导入类型自身的选项，如抽查结果公告的抽查层级")
     reason = models.CharField("原因", max_length=255, blank=True)
     status = models.CharField("状态", max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     processed = models.PositiveIntegerField("已处理行数", default=0)

@@ -32,7 +32,7 @@ def imports(request):
             with web_context(request, reason):
                 job = services.submit_import(
                     actor=request.user, kind=kind, upload=upload, dry_run=form.cleaned_data["dry_run"],
-                    good_rows=form.cleaned_data["good_rows"], reason=reason,
+                    good_rows=form.cleaned_data["good_rows"], reason=reason, options=form.cleaned_data["options"],
                 )
         except ValidationError as exc:
             for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():

@@ -12,4 +12,5 @@ class SamplingConfig(AppConfig):
 
         search_kinds.register()
         sections.register()
+        sections.register_menu()
         demo.register()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from zhiliang.enterprises.filtersets import CategoryCodeFilter, IdFilter, RegionCodeFilter, RegistryFilterSet
 
@@ -45,6 +46,19 @@ from .models import (
 )
 
 
+@extend_schema_field({"type": "integer", "description": "年度，如 2024"})
+class YearFilter(filters.CharFilter):
+    """A year; a value that is no year (``abc``, ``1e50``) matches nothing."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        text = str(value).strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()) or not 0 < int(text) < 10_000:
+            return qs.none()
+        return qs.filter(**{self.field_name: int(text)})
+
+
 class PlanRefFilter(filters.CharFilter):
     """A plan by its code (``SY-2026-01``) or its id."""
 
@@ -65,7 +79,7 @@ class PlanRefFilter(filters.CharFilter):
 
 class SamplingPlanFilterSet(RegistryFilterSet):
     q = filters.CharFilter(method="filter_q", label="计划编号或名称包含")
-    year = filters.NumberFilter(field_name="year", label="年度")
+    year = YearFilter(field_name="year", label="年度")
     level = filters.ChoiceFilter(choices=Level.choices, label="抽查层级")
     status = filters.ChoiceFilter(choices=PlanStatus.choices, label="状态")
     kind = filters.ChoiceFilter(choices=PlanKind.choices, label="抽查类型")
@@ -103,7 +117,7 @@ class SamplingTaskFilterSet(RegistryFilterSet):
     category = CategoryCodeFilter(field_name="category")
     enterprise = IdFilter(field_name="enterprise_id", label="企业编号")
     lab = IdFilter(field_name="lab_id", label="承检机构编号")
-    year = filters.NumberFilter(field_name="plan__year", label="计划年度")
+    year = YearFilter(field_name="plan__year", label="计划年度")
 
     class Meta:
         model = SamplingTask
@@ -128,7 +142,7 @@ class SampleFilterSet(RegistryFilterSet):
     bulletin = IdFilter(field_name="bulletin_id", label="结果公告编号")
     unmatched = filters.BooleanFilter(method="filter_unmatched", label="导入的、生产企业尚未匹配的样品")
     sampled = filters.DateFromToRangeFilter(field_name="sampled_on", label="抽样日期（_after 起，_before 止，均含）")
-    year = filters.NumberFilter(field_name="sampled_on__year", label="抽样年度")
+    year = YearFilter(field_name="sampled_on__year", label="抽样年度")
 
     class Meta:
         model = Sample
@@ -223,7 +237,7 @@ class ReferralFilterSet(RegistryFilterSet):
 class BulletinFilterSet(RegistryFilterSet):
     plan = PlanRefFilter(field_name="plan")
     status = filters.ChoiceFilter(choices=BulletinStatus.choices, label="状态")
-    year = filters.NumberFilter(field_name="plan__year", label="计划年度")
+    year = YearFilter(field_name="plan__year", label="计划年度")
     level = filters.ChoiceFilter(field_name="plan__level", choices=Level.choices, label="抽查层级")
 
     class Meta:

@@ -19,12 +19,12 @@ from zhiliang.core.forms import DateInput
 from zhiliang.core.models import Department, Region
 from zhiliang.core.permissions import codename, memberships, restrict, role_permissions
 from zhiliang.enterprises.filtersets import category_ancestor_ids
-from zhiliang.enterprises.forms import CategoryChoiceFilter, RegionChoiceFilter, _UIFilterSet, category_choices, region_choices
+from zhiliang.enterprises.forms import CategoryChoiceFilter, RegionChoiceFilter, _UIFilterSet, category_choices
 from zhiliang.enterprises.models import Enterprise, Inspector, ProductCategory, TestingAgency
 
-from .choices import Conclusion, Direction, Level, NoticeMethod, Place, PlanKind, PlanStatus, SampleStatus, TaskStatus
+from .choices import Conclusion, Direction, Level, NoticeMethod, Place, PlanStatus, SampleStatus, TaskStatus
 from .filtersets import SampleFilterSet, SamplingPlanFilterSet, SamplingTaskFilterSet
-from .models import SampleAttachment, SamplingPlan
+from .models import Sample, SampleAttachment, SamplingPlan
 
 YES_NO_REQUIRED = [("yes", _("是")), ("no", _("否"))]
 RISK_CLASSES = ("A", "B", "C", "D")
@@ -114,10 +114,10 @@ class PlanForm(forms.ModelForm):
         self.fields["title"].error_messages["required"] = _("请填写计划名称")
         if not self.instance.pk:
             self.initial.setdefault("year", today().year)
-        ratios = self.instance.risk_ratios or {}
+        ratios = self.instance.risk_ratios or {}  # in percent, as RULE_SAMPLING_CREDIT_CLASS_RATIOS
         for cls in RISK_CLASSES:
             if cls in ratios and ratios[cls] is not None:
-                self.initial[f"risk_{cls}"] = (Decimal(str(ratios[cls])) * 100).normalize()
+                self.initial[f"risk_{cls}"] = Decimal(str(ratios[cls])).normalize()
 
     def clean(self):
         data = super().clean()
@@ -129,10 +129,11 @@ class PlanForm(forms.ModelForm):
         return data
 
     def risk_ratios(self) -> dict | None:
+        """Percent per class (``{"A": 5, …}``), or ``None`` for the rule's defaults."""
         given = {c: self.cleaned_data.get(f"risk_{c}") for c in RISK_CLASSES}
         if all(v is None for v in given.values()):
             return None
-        return {c: float(v / 100) for c, v in given.items()}
+        return {c: str(v.normalize()) for c, v in given.items()}
 
     def create_kwargs(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.FIELDS}
@@ -147,7 +148,7 @@ class PlanForm(forms.ModelForm):
                 value = self.cleaned_data[name]
                 out[name] = list(value) if name == "categories" else value
         if any(name.startswith("risk_") for name in self.changed_data):
-            out["risk_ratios"] = self.risk_ratios() or {}
+            out["risk_ratios"] = self.risk_ratios()
         return out
 
 
@@ -233,9 +234,15 @@ class QuotaGridForm(forms.Form):
 
 
 class OnDateForm(forms.Form):
-    """An action that happens on a date (approve, publish, close, order, notify …)."""
+    """An action that happens on a date (approve, publish, close, order, notify …); ``label``
+    names the date on the page (批准日期, 签发日期 …)."""
 
     on = forms.DateField(label=_("日期"), widget=DateInput, initial=today)
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["on"].label = label
 
 
 # --- draws ------------------------------------------------------------------------------------
@@ -266,6 +273,8 @@ class SampleForm(forms.Form):
     sample_no = forms.CharField(label=_("样品编号"), max_length=40, required=False, help_text=_("留空由系统按计划编号生成"))
     sampled_on = forms.DateField(label=_("抽样日期"), widget=DateInput, initial=today)
     place = forms.ChoiceField(label=_("抽样环节"), choices=Place.choices)
+    region = forms.ModelChoiceField(label=_("抽样地区"), queryset=Region.objects.none(), required=False,
+                                    help_text=_("抽样所在的县市区；留空按抽查任务或受检单位所在区划"))
     category = forms.ModelChoiceField(label=_("产品类别"), queryset=ProductCategory.objects.none())
     product_name = forms.CharField(label=_("产品名称"), max_length=120)
     trademark = forms.CharField(label=_("商标"), max_length=60, required=False)
@@ -284,7 +293,8 @@ class SampleForm(forms.Form):
     platform = forms.CharField(label=_("电商平台"), max_length=60, required=False)
     shop = forms.CharField(label=_("网店名称"), max_length=100, required=False)
     order_no = forms.CharField(label=_("订单号"), max_length=60, required=False)
-    page_url = forms.URLField(label=_("商品页面地址"), max_length=300, required=False, assume_scheme="https")
+    page_url = forms.URLField(label=_("商品页面地址"), max_length=300, required=False, assume_scheme="https",
+                              widget=forms.TextInput(attrs={"size": 50, "inputmode": "url"}))
     quantity_tested = forms.IntegerField(label=_("检验样品数量"), min_value=1, initial=1)
     quantity_reserve = forms.IntegerField(label=_("备用样品数量"), min_value=0, initial=1)
     unit = forms.CharField(label=_("计量单位"), max_length=10, initial="件")
@@ -302,12 +312,17 @@ class SampleForm(forms.Form):
         self.fields["plan"].queryset = plans.order_by("-year", "code")
         self.fields["category"].queryset = ProductCategory.objects.order_by("sort_order", "code")
         self.fields["inspectors"].queryset = restrict(Inspector.objects.filter(is_active=True), user, "view").order_by("name")
+        counties = regions_where(user, Sample, "add").filter(level__in=("county", "zone"))
+        self.fields["region"].queryset = counties
+        if counties.count() == 1:
+            self.fields["region"].initial = counties.first().pk
         self.fields["place"].initial = Place.MARKET
         self.fields["product_name"].error_messages["required"] = _("请填写产品名称")
         if task is not None:
             del self.fields["plan"]
             self.fields["category"].queryset = ProductCategory.objects.filter(pk=task.category_id)
             self.fields["place"].initial = task.plan.place
+            self.fields["region"].initial = task.region_id
 
     def clean(self):
         data = super().clean()
@@ -328,7 +343,7 @@ class SampleForm(forms.Form):
             "plan": plan, "task": self.task, "sampled_on": data["sampled_on"], "product_name": data["product_name"],
             "producer": data.get("producer"), "producer_name": data.get("producer_name") or "", "category": data["category"],
             "trademark": data["trademark"], "model": data["model"], "standard": data["standard"], "batch_no": data["batch_no"],
-            "production_date": data["production_date"], "sampled_unit": data.get("sampled_unit"),
+            "production_date": data["production_date"], "sampled_unit": data.get("sampled_unit"), "region": data.get("region"),
             "sampled_unit_name": data["sampled_unit_name"], "place": data["place"], "platform": data["platform"],
             "shop": data["shop"], "order_no": data["order_no"], "page_url": data["page_url"],
             "quantity_tested": data["quantity_tested"], "quantity_reserve": data["quantity_reserve"], "unit": data["unit"],
@@ -521,7 +536,8 @@ class PlanUIFilterSet(_UIFilterSet, SamplingPlanFilterSet):
 
 
 class SampleUIFilterSet(_UIFilterSet, SampleFilterSet):
-    ui_fields = ("q", "status", "conclusion", "level", "region", "category", "lab", "place")
+    ui_fields = ("q", "plan", "status", "conclusion", "level", "region", "category", "lab", "place")
+    plan = ChoiceFilter(field_name="plan__code", label=_("抽查计划"), choices=plan_choices, empty_label=None)
     status = ChoiceFilter(choices=SampleStatus.choices, label=_("状态"), empty_label=_("全部"))
     conclusion = ChoiceFilter(choices=Conclusion.choices, label=_("检验结论"), empty_label=_("全部"))
     level = ChoiceFilter(choices=Level.choices, label=_("抽查层级"), empty_label=_("全部"))

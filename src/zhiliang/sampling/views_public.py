@@ -10,8 +10,9 @@ and lab draws show only their hashes, samples only ``Sample.public_fields``."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -31,6 +32,10 @@ VERIFY_COMMAND = "zhiliang draw verify"
 DOCS_DRAW = "docs/draw.md"
 
 
+#: newest plan notice first; imported plans (no notice of ours) after, on SQLite and PostgreSQL alike
+NEWEST_NOTICE = F("published_on").desc(nulls_last=True)
+
+
 def _year_choices(qs, field: str = "year") -> list[int]:
     return sorted({y for y in qs.order_by().values_list(field, flat=True).distinct() if y}, reverse=True)
 
@@ -48,7 +53,7 @@ def _int(value, default=None):
 @public_page
 def index(request):
     """监督抽查 — the public entry: the latest plans, draws and bulletins."""
-    plans = restrict(SamplingPlan.objects.all(), None).select_related("region").order_by("-published_on", "-pk")[:5]
+    plans = restrict(SamplingPlan.objects.all(), None).select_related("region").order_by(NEWEST_NOTICE, "-pk")[:5]
     draws = restrict(Draw.objects.all(), None).select_related("plan").order_by("-published_at", "-pk")[:5]
     bulletins = restrict(Bulletin.objects.all(), None).select_related("plan").order_by("-published_on", "-pk")[:5]
     return render(request, "sampling/public/index.html", {"plans": plans, "draws": draws, "bulletins": bulletins})
@@ -67,7 +72,7 @@ def plan_list(request):
         qs = qs.filter(year=year)
     if level in Level.values:
         qs = qs.filter(level=level)
-    page = paginate(request, qs.order_by("-year", "-published_on", "code"), per_page=20)
+    page = paginate(request, qs.order_by("-year", NEWEST_NOTICE, "code"), per_page=20)
     return render(request, "sampling/public/plan_list.html", {
         "page": page, "years": years, "year": year, "level": level, "levels": Level.choices,
     })
@@ -112,8 +117,8 @@ def plan_detail(request, pk: int):
 
 
 def _number(value) -> str:
-    text = format(value.normalize(), "f") if value is not None else ""
-    return text
+    """A limit without trailing zeros (0.0500 → 0.05)."""
+    return format(value.normalize(), "f") if value is not None else ""
 
 
 def limit_text(item) -> str:
@@ -129,12 +134,13 @@ def limit_text(item) -> str:
 
 
 def _ratios(plan) -> list[tuple[str, str]]:
+    """The plan's yearly sampling ratio per credit-risk class, in percent (as ``plans`` stores them)."""
     ratios = plan.risk_ratios or {}
     out = []
     for cls in ("A", "B", "C", "D"):
         if cls in ratios:
             try:
-                out.append((cls, f"{float(ratios[cls]) * 100:g}%"))
+                out.append((cls, f"{float(ratios[cls]):g}%"))
             except (TypeError, ValueError):
                 continue
     return out
@@ -158,71 +164,89 @@ def _public_draw(pk: int) -> Draw:
     return get_for_user(Draw.objects.select_related("plan", "based_on"), None, pk=pk)
 
 
-RESULT_LABELS = {
-    "rank": "序号", "stratum": "分层", "region": "县市区", "region_name": "县市区", "category": "产品类别",
-    "category_name": "产品类别", "key": "名录标识", "uscc": "统一社会信用代码", "name": "企业名称",
-    "enterprise": "企业名称", "enterprise_name": "企业名称", "credit_class": "信用风险分类", "hmac": "排序值（HMAC-SHA256）",
-    "score": "排序值（HMAC-SHA256）", "product": "产品",
-}
+def _stratum_label(stratum: str, regions: dict, categories: dict) -> str:
+    """``420302|auto-parts|B`` → 茅箭区 · 汽车零部件 · B 类 (parts not known are shown as they are)."""
+    parts = stratum.split("|")
+    out = []
+    for i, part in enumerate(parts):
+        if part in regions:
+            out.append(regions[part])
+        elif part in categories:
+            out.append(categories[part])
+        elif i == len(parts) - 1 and part in ("A", "B", "C", "D"):
+            out.append(_("%(cls)s 类") % {"cls": part})
+        else:
+            out.append(part)
+    return " · ".join(out)
+
+
+def _enterprise_names(keys: list[str]) -> dict[str, str]:
+    """Names of drawn enterprises by their key (``Enterprise.search_key``: the USCC, or
+    ``enterprise:<pk>``) — registration facts, public reference data."""
+    from zhiliang.enterprises.models import Enterprise
+
+    usccs = [k for k in keys if not k.startswith("enterprise:")]
+    pks = [int(k.split(":", 1)[1]) for k in keys if k.startswith("enterprise:") and k.split(":", 1)[1].isdigit()]
+    names = {}
+    qs = restrict(Enterprise.objects.all(), None)
+    for uscc, name in qs.filter(uscc__in=usccs).values_list("uscc", "name"):
+        names[uscc] = name
+    for pk, name in qs.filter(pk__in=pks).values_list("pk", "name"):
+        names[f"enterprise:{pk}"] = name
+    return names
+
+
+def _product_names(subs: list[str]) -> dict[str, str]:
+    """``product:<pk>`` → "制动鼓（JG-3502）": the drawn product, as the registry publishes it."""
+    from zhiliang.enterprises.models import Product
+
+    pks = [int(s.split(":", 1)[1]) for s in subs if s.startswith("product:") and s.split(":", 1)[1].isdigit()]
+    out = {}
+    for pk, name, model in restrict(Product.objects.filter(pk__in=pks), None).values_list("pk", "name", "model"):
+        out[f"product:{pk}"] = f"{name}（{model}）" if model else name
+    return out
 
 
 def result_table(draw: Draw) -> tuple[list[str], list[list]]:
-    """The published result of an enterprise draw as (headers, rows); nothing for the others."""
-    if not draw.pool_is_public:
+    """The published result of an enterprise draw as (headers, rows): stratum, order, the
+    enterprise (name and key) and the drawn product; nothing for inspector and lab draws,
+    whose results hold personal or commercial data."""
+    from zhiliang.core.models import Region
+    from zhiliang.enterprises.models import ProductCategory
+
+    picks = [p for p in (draw.result or []) if isinstance(p, dict)]
+    if not draw.pool_is_public or not picks:
         return [], []
-    rows = draw.result or []
-    if not rows:
-        return [], []
-    if not all(isinstance(r, dict) for r in rows):
-        return [_("抽中")], [[r] for r in rows]
-    keys: list[str] = []
-    for r in rows:
-        for k in r:
-            if k not in keys and not isinstance(r[k], (dict, list)):
-                keys.append(k)
-    headers = [RESULT_LABELS.get(k, k) for k in keys]
-    return headers, [[r.get(k, "") for k in keys] for r in rows]
+    parts = {part for p in picks for part in str(p.get("stratum", "")).split("|")}
+    regions = dict(Region.objects.filter(code__in=parts).values_list("code", "name"))
+    categories = dict(ProductCategory.objects.filter(code__in=parts).values_list("code", "name"))
+    names = _enterprise_names([str(p.get("key", "")) for p in picks])
+    products = _product_names([str(p.get("sub") or "") for p in picks])
+    headers = [_("分层（县市区 · 产品类别 · 信用风险分类）"), _("层内序号"), _("企业"), _("名录标识"), _("抽检产品")]
+    rows = []
+    for p in picks:
+        key = str(p.get("key", ""))
+        priority = _("（优先）") if p.get("priority") else ""
+        rows.append([_stratum_label(str(p.get("stratum", "")), regions, categories), p.get("order", ""),
+                     f"{names.get(key, '')}{priority}" or "—", key, products.get(str(p.get("sub") or ""), p.get("sub") or "—")])
+    return headers, rows
+
+
+#: keys of a record never published for inspector and lab draws (personal or commercial data)
+PRIVATE_RECORD_KEYS = ("result",)
 
 
 def draw_record(draw: Draw) -> dict:
-    """The published draw record (the JSON ``zhiliang draw verify`` reads).  Inspector and lab
-    draws: only hashes — their pools and results hold personal or commercial data."""
-    record = _engine_record(draw)
-    if record is None:
-        record = {
-            "algorithm": draw.algorithm,
-            "plan": draw.plan.code,
-            "kind": draw.kind,
-            "on_date": draw.on_date.isoformat(),
-            "pool_sha256": draw.pool_hash,
-            "pool_size": draw.pool_size,
-            "excluded_count": draw.excluded_count,
-            "seed_commitment": draw.seed_commitment,
-            "seed": draw.seed,
-            "public_value": draw.public_value,
-            "result_sha256": draw.result_hash,
-            "result": draw.result,
-        }
+    """The published draw record (``draw.record_for``, what ``zhiliang draw verify`` reads).
+    Inspector and lab draws: without their result — only the hashes are public."""
+    from . import draw as engine
+
+    record = engine.record_for(draw)
     if not draw.pool_is_public:
-        record = {k: v for k, v in record.items() if k not in PRIVATE_RECORD_KEYS}
-        record["result_published"] = False
+        for key in PRIVATE_RECORD_KEYS:
+            record.pop(key, None)
+        record["result_public"] = False
     return record
-
-
-#: keys of a record never published for inspector and lab draws
-PRIVATE_RECORD_KEYS = {"result", "pool", "quotas", "excluded", "exclusions", "assignments"}
-
-
-def _engine_record(draw: Draw) -> dict | None:
-    """The draw engine's own record of ``draw``, when the engine provides one."""
-    try:
-        from . import draw as engine
-    except ImportError:
-        return None
-    build = getattr(engine, "record_of", None) or getattr(engine, "draw_record", None)
-    if build is None:
-        return None
-    return build(draw)
 
 
 @public_page
@@ -231,14 +255,27 @@ def draw_detail(request, pk: int):
     headers, rows = result_table(draw)
     return render(request, "sampling/public/draw_detail.html", {
         "draw": draw, "headers": headers, "rows": rows, "verify_command": VERIFY_COMMAND,
+        "record_name": record_name(draw), "pool_name": pool_name(draw) if draw.pool_is_public else "",
         "followups": restrict(Draw.objects.filter(based_on=draw), None).order_by("kind", "pk"),
     })
 
 
+def pool_name(draw: Draw) -> str:
+    """The pool file's name as published (``<sha256>.jsonl``: what the record's ``pool_file`` says)."""
+    return draw.pool_file.name.rsplit("/", 1)[-1] if draw.pool_file else f"{draw.pool_hash}.jsonl"
+
+
+def record_name(draw: Draw) -> str:
+    """The record's file name, as ``zhiliang draw export`` writes it."""
+    return f"draw-{draw.pk}.json"
+
+
 @public_page
 def draw_pool(request, pk: int):
-    """The frozen enterprise pool file, byte for byte (its SHA-256 is the published pool hash).
-    Inspector and lab pools are never downloadable: 404."""
+    """The frozen enterprise pool file, its canonical bytes (their SHA-256 is the published pool
+    hash).  Inspector and lab pools are never downloadable here: 404."""
+    from . import draw as engine
+
     draw = _public_draw(pk)
     if not draw.pool_is_public or not draw.pool_file:
         raise Http404(_("该抽取记录的名录不公开"))
@@ -246,16 +283,23 @@ def draw_pool(request, pk: int):
         handle = draw.pool_file.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404(_("名录文件不存在")) from exc
-    name = draw.pool_file.name.rsplit("/", 1)[-1] or f"draw-{draw.pk}-pool.json"
-    return FileResponse(handle, as_attachment=True, filename=name)
+    if handle.read(2) == b"\x1f\x8b":  # stored compressed: publish the canonical bytes
+        handle.seek(0)
+        with handle:
+            data = engine.decompress(handle.read())
+        response = HttpResponse(data, content_type="application/jsonl; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{pool_name(draw)}"'
+        return response
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=pool_name(draw), content_type="application/jsonl; charset=utf-8")
 
 
 @public_page
 def draw_record_json(request, pk: int):
     draw = _public_draw(pk)
-    body = json.dumps(draw_record(draw), ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    body = json.dumps(draw_record(draw), ensure_ascii=False, indent=2) + "\n"
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-record.json"'
+    response["Content-Disposition"] = f'attachment; filename="{record_name(draw)}"'
     return response
 
 
@@ -273,7 +317,7 @@ def public_samples(bulletin: Bulletin):
         restrict(Sample.objects.filter(bulletin=bulletin), None)
         .select_related("region")
         .only(*[f for f in Sample.public_fields if f != "region"], "region__name", "bulletin_id", "place", "category_id")
-        .order_by("conclusion", "pk")
+        .order_by("sampled_on", "sample_no")  # the order of the downloads (``exports.bulletin_rows``)
     )
 
 
@@ -306,13 +350,30 @@ def bulletin_detail(request, pk: int):
     })
 
 
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download(content: bytes, fmt: str, name: str) -> HttpResponse:
+    """A CSV or XLSX file as an attachment named ``name`` (Chinese kept: RFC 6266 ``filename*``)."""
+    response = HttpResponse(content, content_type=EXPORT_TYPES[fmt])
+    ascii_name = name.encode("ascii", "ignore").decode().strip() or "export"
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}.{fmt}\"; filename*=UTF-8''{quote(name)}.{fmt}"
+    return response
+
+
 @public_page
 def bulletin_export(request, pk: int, fmt: str):
-    """The bulletin's table as XLSX or CSV (``exports.bulletin_table``)."""
+    """The bulletin's standard table as XLSX or CSV (``exports``: the same columns as the page)."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404(_("不支持的导出格式"))
     bulletin = get_for_user(Bulletin.objects.select_related("plan"), None, pk=pk)
     from . import exports
 
-    return exports.bulletin_response(bulletin, fmt, user=None)
+    content = exports.bulletin_csv(bulletin) if fmt == "csv" else exports.bulletin_xlsx(bulletin)
+    return download(content, fmt, exports.bulletin_title(bulletin))
 
 
 # --- pass rate ------------------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""``zhiliang import enterprises|products FILE``: import a CSV/XLSX table with a row-level report."""
+"""``zhiliang import KIND FILE [options]``: import a CSV/XLSX table with a row-level report.
+
+Kinds: ``enterprises``, ``products``, ``sampling-results`` (other authorities' result
+bulletins, with ``--level``/``--plan``/``--organiser``).  A kind's own options are declared
+by its importer (:class:`~zhiliang.exchange.importing.Option`); an option the chosen kind
+does not take is refused."""
 
 from __future__ import annotations
 
@@ -17,23 +22,35 @@ EXIT_PARTIAL = 4        # --good-rows: the good rows were written, the bad rows 
 
 
 class Command(BaseCommand):
-    help = "导入企业或产品（CSV/XLSX），逐行报告错误。 Import enterprises or products from CSV/XLSX with a row-level report."
+    help = "导入数据表（CSV/XLSX），逐行报告错误。 Import a CSV/XLSX table (enterprises, products, sampling results) with a row-level report."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(importing.importers()), help="导入类型：enterprises（企业）或 products（产品）")
+        kinds = importing.importers()
+        parser.add_argument("kind", choices=sorted(kinds), help="导入类型：" + "、".join(f"{k}（{c.label}）" for k, c in sorted(kinds.items())))
         parser.add_argument("file", help="CSV（UTF-8 或 GBK）或 XLSX 文件")
         parser.add_argument("--good-rows", action="store_true", help="有错误时仍导入无误的行（有错误的行不导入）")
         add_audit_arguments(parser, dry_run=True)
+        self._option_names = []
+        for kind, cls in sorted(kinds.items()):
+            for option in cls.options:
+                if option.name in self._option_names:
+                    continue
+                self._option_names.append(option.name)
+                users = "、".join(k for k, c in sorted(kinds.items()) if any(o.name == option.name for o in c.options))
+                parser.add_argument(option.flag, dest=f"kind_option_{option.name}", choices=option.choices or None,
+                                    metavar=option.metavar or None, help=f"{option.help}（仅用于 {users}）")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}", returncode=EXIT_REFUSED)
         data = path.read_bytes()
+        kind_options = {name: options.get(f"kind_option_{name}") for name in getattr(self, "_option_names", ())}
+        kind_options = {k: v for k, v in kind_options.items() if v is not None}
         with command_context(options, f"导入{importing.get_importer(options['kind']).label}：{path.name}") as actor:
             report = importing.run_import(
                 options["kind"], data, path.name, actor=actor, dry_run=options["dry_run"], good_rows=options["good_rows"],
-                progress=self._progress_bar(),
+                progress=self._progress_bar(), options=kind_options,
             )
         self._close_bar()
         self._print(report)
@@ -68,6 +85,8 @@ class Command(BaseCommand):
         out = self.stdout
         out.write(f"文件：{report.file_name}（{report.format.upper() or '未知格式'}{'，编码 ' + report.encoding if report.encoding else ''}）")
         out.write(f"SHA-256：{report.sha256}")
+        if report.options:
+            out.write("选项：" + "，".join(f"--{k.replace('_', '-')} {v}" for k, v in report.options.items()))
         for note in report.notes:
             out.write(f"说明：{note}")
         for line in report.lines():
