@@ -49,7 +49,22 @@ def start_worker() -> subprocess.Popen:
     return proc
 
 
+def run_daily_jobs() -> None:
+    """The day's jobs once at start (``zhiliang daily`` from cron runs them every day); a
+    failing job is reported and does not stop the server."""
+    import logging
+
+    from . import daily
+
+    try:
+        for job, summary in daily.run_daily():
+            print(f"{job.label}：{summary}", file=sys.stderr)
+    except Exception:  # noqa: BLE001 — serving must not depend on a daily job
+        logging.getLogger("zhiliang").exception("每日例行任务失败")
+
+
 def serve(*, host: str, port: int, workers: int, threads: int = 4, with_worker: bool = True, access_log: bool = False) -> None:
+    run_daily_jobs()
     worker = start_worker() if with_worker else None
     try:
         ZhiliangServer(

@@ -8,9 +8,20 @@ class SamplingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from zhiliang.core.daily import register_daily
+
         from . import demo, search_kinds, sections
 
         search_kinds.register()
         sections.register()
         sections.register_menu()
         demo.register()
+        register_daily("sampling-finalise", "复检申请期限届满，确定不合格检验结论", finalise_results)
+
+
+def finalise_results(*, actor, on) -> str:
+    """The daily job: failing results whose objection window has ended become final."""
+    from .services.samples import finalise_results as finalise
+
+    done = finalise(actor=actor, on=on)
+    return f"{len(done)} 批样品的不合格结论已确定" + (f"（{'、'.join(s.sample_no for s in done[:10])}{' 等' if len(done) > 10 else ''}）" if done else "")
