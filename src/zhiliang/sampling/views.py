@@ -448,42 +448,36 @@ MAX_EXCLUSIONS_SHOWN = 300
 
 
 def _pool_preview(draw: Draw) -> dict:
-    """The exclusions of an enterprise pool with their reasons, read from the frozen pool file
-    (``zl-pool-1``: a header line, then one JSON line per item; an excluded item carries its
-    reason).  Inspector and lab pools are never read here."""
+    """The first exclusions of an enterprise pool with their reasons, read from the frozen pool
+    file (``zl-pool-1``: a header line, then one JSON line per item; an excluded item carries
+    its reason).  The file is streamed and reading stops after :data:`MAX_EXCLUSIONS_SHOWN`
+    exclusions (a million-enterprise pool is ≈170 MB); the total is the draw's
+    ``excluded_count``.  Inspector and lab pools are never read here."""
+    import gzip
     import json
-
-    from . import draw as engine
 
     out = {"exclusions": [], "header": {}, "error": "", "more": 0}
     if not draw.pool_file:
         return out
     try:
-        with draw.pool_file.open("rb") as handle:
-            data = engine.decompress(handle.read())
+        with draw.pool_file.open("rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            handle = gzip.open(raw) if head == b"\x1f\x8b" else raw
+            first = handle.readline()
+            out["header"] = json.loads(first) if first.strip() else {}
+            for line in handle:
+                if b'"excluded":""' in line or not line.strip():
+                    continue
+                item = json.loads(line)
+                if item.get("excluded"):
+                    out["exclusions"].append(item)
+                    if len(out["exclusions"]) >= MAX_EXCLUSIONS_SHOWN:
+                        break
     except (OSError, ValueError) as exc:
         out["error"] = str(exc)
         return out
-    lines = data.split(b"\n")
-    try:
-        out["header"] = json.loads(lines[0]) if lines and lines[0] else {}
-    except ValueError as exc:
-        out["error"] = str(exc)
-        return out
-    found = 0
-    for line in lines[1:]:
-        if b'"excluded":""' in line or not line:
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if not item.get("excluded"):
-            continue
-        found += 1
-        if len(out["exclusions"]) < MAX_EXCLUSIONS_SHOWN:
-            out["exclusions"].append(item)
-    out["more"] = max(0, found - len(out["exclusions"]))
+    out["more"] = max(0, draw.excluded_count - len(out["exclusions"]))
     return out
 
 

@@ -183,12 +183,17 @@ def test_a_lab_account_may_not_open_a_draft_plan(client, world):
 
 
 def test_the_draw_page_hides_the_seed_until_the_draw_and_the_pools_go_to_the_permitted(client, world, county_user, auditor):
+    from zhiliang.enterprises.models import Enterprise
+
+    with as_system():  # an enterprise of the pool no longer in operation is excluded, with its reason
+        Enterprise.objects.filter(pk=world.maojian.pk).update(status="revoked")
     login(client, county_user)
     response = client.post(reverse("sampling:plan-freeze", args=[world.plan.pk]), {"on": "2024-03-10"})
     draw_obj = Draw.objects.get(plan=world.plan, kind="enterprise")
     assert response.status_code == 302 and response.url == reverse("sampling:draw-detail", args=[draw_obj.pk])
     html = text(page(client, reverse("sampling:draw-detail", args=[draw_obj.pk])))
     assert draw_obj.pool_hash in html and draw_obj.seed_commitment in html
+    assert draw_obj.excluded_count >= 1 and world.maojian.name in html and "不在经营：登记状态为吊销" in html
     assert draw_obj.seed and draw_obj.seed not in html and "抽取后公开" in html
     # everyone with access downloads the enterprise pool; its SHA-256 is the recorded hash
     pool = client.get(reverse("sampling:draw-pool", args=[draw_obj.pk]))
