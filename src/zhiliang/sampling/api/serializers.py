@@ -13,6 +13,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from zhiliang.core.api.base import ModelSerializer
 from zhiliang.core.models import Department, Region
 from zhiliang.enterprises.api.serializers import ScopedPrimaryKeyRelatedField
 from zhiliang.enterprises.models import Enterprise, Inspector, Product, ProductCategory, TestingAgency
@@ -95,7 +96,7 @@ class OnSerializer(serializers.Serializer):
 # --- plans ---------------------------------------------------------------------------------------
 
 
-class TestItemSerializer(serializers.ModelSerializer):
+class TestItemSerializer(ModelSerializer):
     __test__ = False
 
     category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
@@ -106,7 +107,7 @@ class TestItemSerializer(serializers.ModelSerializer):
         fields = ("id", "category", "name", "standard", "clause", "unit", "direction", "limit_low", "limit_high", "requirement", "sort_order")
 
 
-class QuotaSerializer(serializers.ModelSerializer):
+class QuotaSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="县市区代码")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="县市区名称")
     category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
@@ -116,7 +117,7 @@ class QuotaSerializer(serializers.ModelSerializer):
         fields = ("id", "region", "region_name", "category", "quantity")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     level = enum(Level.choices, read_only=True, help_text="抽查层级")
     level_label = serializers.CharField(source="get_level_display", read_only=True, help_text="抽查层级名称")
     kind = enum(PlanKind.choices, read_only=True, help_text="抽查类型")
@@ -189,7 +190,7 @@ class QuotaWriteSerializer(serializers.Serializer):
 # --- draws ---------------------------------------------------------------------------------------
 
 
-class DrawSerializer(serializers.ModelSerializer):
+class DrawSerializer(ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     plan_id = serializers.IntegerField(read_only=True, help_text="抽查计划 id")
     kind = enum(DrawKind.choices, read_only=True, help_text="抽取对象")
@@ -233,13 +234,13 @@ class PublicValueSerializer(serializers.Serializer):
 # --- tasks ---------------------------------------------------------------------------------------
 
 
-class InspectorRefSerializer(serializers.ModelSerializer):
+class InspectorRefSerializer(ModelSerializer):
     class Meta:
         model = Inspector
         fields = ("id", "name", "certificate_number")
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="受检企业名称")
     category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
@@ -263,7 +264,7 @@ class RefuseSerializer(serializers.Serializer):
 # --- samples -------------------------------------------------------------------------------------
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     kind = enum(SampleAttachment.KINDS, read_only=True, help_text="附件类型")
     name = serializers.SerializerMethodField(help_text="文件名")
 
@@ -275,7 +276,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return obj.file.name.rsplit("/", 1)[-1] if obj.file else ""
 
 
-class SampleSerializer(serializers.ModelSerializer):
+class SampleSerializer(ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     level = enum(Level.choices, read_only=True, help_text="抽查层级")
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽样地区代码")
@@ -372,7 +373,7 @@ class MatchSerializer(serializers.Serializer):
 # --- reports -------------------------------------------------------------------------------------
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(ModelSerializer):
     direction = enum(Direction.choices, read_only=True, help_text="判定方向")
 
     class Meta:
@@ -380,7 +381,7 @@ class ResultSerializer(serializers.ModelSerializer):
         fields = ("id", "item", "name", "standard", "unit", "direction", "limit_low", "limit_high", "requirement", "measured", "passed")
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     sample_no = serializers.CharField(source="sample.sample_no", read_only=True, help_text="样品编号")
     lab_name = serializers.CharField(source="lab.name", read_only=True, help_text="检验检测机构名称")
     status = enum(ReportStatus.choices, read_only=True, help_text="状态")
@@ -433,7 +434,7 @@ class ReportWriteSerializer(serializers.Serializer):
 # --- objections, rectification, referrals --------------------------------------------------------------
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class ObjectionSerializer(ModelSerializer):
     sample_no = serializers.CharField(source="sample.sample_no", read_only=True, help_text="样品编号")
     status = enum(ObjectionStatus.choices, read_only=True, help_text="状态")
     fee_bearer = enum(FeeBearer.choices, read_only=True, allow_blank=True, help_text="复检费用承担")
@@ -460,7 +461,7 @@ class DecideSerializer(serializers.Serializer):
                                                     help_text="复检机构 id（受理时）")
 
 
-class RectificationSerializer(serializers.ModelSerializer):
+class RectificationSerializer(ModelSerializer):
     sample_no = serializers.CharField(source="sample.sample_no", read_only=True, help_text="样品编号")
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="整改企业名称")
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码")
@@ -478,7 +479,7 @@ class PassedSerializer(serializers.Serializer):
     passed = serializers.BooleanField(help_text="复查合格")
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ModelSerializer):
     sample_no = serializers.CharField(source="sample.sample_no", read_only=True, help_text="样品编号")
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="移送地区代码")
     status = enum(ReferralStatus.choices, read_only=True, help_text="状态")
@@ -497,7 +498,7 @@ class ReplySerializer(serializers.Serializer):
 # --- bulletins ------------------------------------------------------------------------------------------
 
 
-class BulletinRowSerializer(serializers.ModelSerializer):
+class BulletinRowSerializer(ModelSerializer):
     """One row of the published table (RULES.md's standard columns: ``Sample.public_fields``)."""
 
     region = serializers.CharField(source="region.name", read_only=True, help_text="抽样地区")
@@ -510,7 +511,7 @@ class BulletinRowSerializer(serializers.ModelSerializer):
         fields = ("id", *Sample.public_fields)
 
 
-class BulletinSerializer(serializers.ModelSerializer):
+class BulletinSerializer(ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     plan_id = serializers.IntegerField(read_only=True, help_text="抽查计划 id")
     status = enum(BulletinStatus.choices, read_only=True, help_text="状态")
