@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "zhiliang.enterprises",
     "zhiliang.exchange",
     "zhiliang.sampling",
+    "zhiliang.credit",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ that membership's region subtree, department lineage and organisation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -38,7 +38,8 @@ class Scope:
     department: str | None = None
     #: one path or a tuple of paths (each used by the memberships of its organisation kind)
     owner: str | tuple[str, ...] | None = None
-    public: Q | None = None
+    #: a ``Q``, or a callable returning one (evaluated at each query: date-dependent publicity)
+    public: Q | Callable[[], Q] | None = None
     reference: bool = False
     shared: Q | None = None
     #: field path to a user: that user may view and change the row (own tokens, own profile)
@@ -134,6 +135,13 @@ def _membership_q(model, scope: Scope, m, action: str) -> Q:
     return q
 
 
+def public_q(scope: Scope) -> Q | None:
+    """The rows anyone may read: ``Scope.public`` as a ``Q``, or — when it is a callable —
+    the ``Q`` it returns now (a row public only until a date, e.g. a penalty's publicity end:
+    it leaves every public view on the end day without a job having to run)."""
+    return scope.public() if callable(scope.public) else scope.public
+
+
 def owner_paths(scope: Scope) -> tuple[str, ...]:
     """``Scope.owner`` as a tuple: a row may have several owning organisations (a sample:
     the sampled enterprise and the testing lab); each membership uses the paths that
@@ -164,10 +172,11 @@ def restrict_q(model, user, action: str, *, own_scope_only: bool = False) -> Q |
     seeing a record's personal data."""
     scope = scope_of(model)
     allowed = NOTHING
-    if action == "view" and scope.public is not None and not own_scope_only:
-        if not scope.public:  # Q(): every row is public
+    public = public_q(scope)
+    if action == "view" and public is not None and not own_scope_only:
+        if not public:  # Q(): every row is public
             return None
-        allowed = allowed | scope.public
+        allowed = allowed | public
     if user is None or not user.is_authenticated:
         return allowed
     if user.is_superuser and user.is_active:

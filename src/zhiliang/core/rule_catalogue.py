@@ -381,6 +381,60 @@ _r(
     description="省级批准文件为外部文书；2025年征求意见稿拟取消该环节，故可切换。",
 )
 
+# --- 信用风险分类 Credit-risk class (credit/classes.py, docs/credit-class.md) ---------------------
+# rule set "zl-credit-class-1" after SAMR 国市监信发〔2022〕6号: risk points per indicator (基础信息,
+# 违法违规, 质量, 其他), positive indicators deduct; thresholds give A–D; overrides come last.
+_SRC_CLASS = "SAMR 国市监信发〔2022〕6号（市场监管信用风险分类管理）; docs/credit-class.md"
+_r("RULE_CREDIT_CLASS_PENALTY_YEARS", "信用风险分类计入行政处罚的期间（决定日起）", 3, "years", _SRC_CLASS, CREDIT, unit="年", minimum=1, maximum=10)
+_r(
+    "RULE_CREDIT_CLASS_PENALTY_POINTS",
+    "每项行政处罚计入的风险分（按严重程度）",
+    {"minor": 5, "general": 10, "serious": 30},
+    "json",
+    _SRC_CLASS,
+    CREDIT,
+    unit="分",
+    minimum=0,
+    maximum=100,
+    description="未标严重程度的处罚按“一般”计。",
+)
+_r("RULE_CREDIT_CLASS_SAMPLING_YEARS", "信用风险分类计入监督抽查不合格、拒检的期间", 2, "years", _SRC_CLASS, CREDIT, unit="年", minimum=1, maximum=10)
+_r("RULE_CREDIT_CLASS_SAMPLING_FAILURE_POINTS", "每批次监督抽查不合格计入的风险分", 10, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_SAMPLING_REFUSAL_POINTS", "每次拒绝监督抽查计入的风险分", 15, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_COMPLAINT_YEARS", "信用风险分类计入经核实投诉的期间", 1, "years", _SRC_CLASS, CREDIT, unit="年", minimum=1, maximum=5)
+_r("RULE_CREDIT_CLASS_COMPLAINT_POINTS", "每件经核实的消费投诉计入的风险分", 2, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_COMPLAINT_MAX_POINTS", "经核实的消费投诉合计计入的风险分上限", 10, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_RECALL_YEARS", "信用风险分类计入缺陷产品召回的期间", 2, "years", _SRC_CLASS, CREDIT, unit="年", minimum=1, maximum=10)
+_r("RULE_CREDIT_CLASS_RECALL_POINTS", "每次缺陷产品召回计入的风险分", 5, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_ABNORMAL_LIST_POINTS", "列入经营异常名录（在列期间）计入的风险分", 20, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_AWARD_YEARS", "信用风险分类计入奖励表彰的期间", 3, "years", _SRC_CLASS, CREDIT, unit="年", minimum=1, maximum=10)
+_r("RULE_CREDIT_CLASS_AWARD_POINTS", "期间内获奖励表彰扣减的风险分（一次）", 10, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_RED_LIST_POINTS", "列入守信红名单（在列期间）扣减的风险分", 15, "int", _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_INSURANCE_POINTS", "投保产品质量安全责任保险（在保期间）扣减的风险分", 5, "int", "纲要§五(三); " + _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r("RULE_CREDIT_CLASS_CQO_POINTS", "设首席质量官扣减的风险分", 5, "int", "纲要§三(二)1; " + _SRC_CLASS, CREDIT, unit="分", minimum=0, maximum=100)
+_r(
+    "RULE_CREDIT_CLASS_THRESHOLDS",
+    "信用风险分类的分值界限",
+    {"A_max": -10, "C_min": 20, "D_min": 50},
+    "json",
+    _SRC_CLASS,
+    CREDIT,
+    unit="分",
+    minimum=-1000,
+    maximum=1000,
+    description="风险分 ≥ D_min 为D类；≥ C_min 为C类；≤ A_max 为A类；其余为B类（无任何信息的企业为0分，即B类）。",
+)
+_r("RULE_CREDIT_CLASS_SERIOUS_LIST_D", "列入严重违法失信名单（在列期间）直接判为D类", True, "bool", "SAMR Order 44 (2021); " + _SRC_CLASS, CREDIT)
+_r(
+    "RULE_CREDIT_CLASS_REVOKED_D",
+    "被吊销营业执照的企业直接判为D类",
+    True,
+    "bool",
+    _SRC_CLASS,
+    CREDIT,
+    description="已注销的企业不再分类（当前分类结束，历史保留）。",
+)
+
 # --- 投诉 Complaints -------------------------------------------------------------------------------
 
 _r(

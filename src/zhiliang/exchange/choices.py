@@ -10,6 +10,8 @@ class ImportKind(models.TextChoices):
     ENTERPRISES = "enterprises", _("企业")
     PRODUCTS = "products", _("产品")
     SAMPLING_RESULTS = "sampling-results", _("抽查结果公告")
+    PENALTIES = "penalties", _("行政处罚（双公示）")
+    LICENCES = "licences", _("行政许可（双公示）")
 
 
 class JobStatus(models.TextChoices):

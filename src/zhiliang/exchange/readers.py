@@ -1,5 +1,8 @@
 """Reading the tables departments send: CSV (UTF-8 with or without BOM, or
-GBK/GB18030) and XLSX (first sheet, through openpyxl).
+GBK/GB18030), XLSX (first sheet, through openpyxl) and JSON (an array of
+objects, or ``{"data": [...]}`` as data-sharing platforms export it; the
+header is every key in order of first appearance, record *n* of the array is
+row *n + 1*, as if the keys were a header row).
 
 A reader returns a :class:`Table`: the header cells as they stand in the
 file, the data rows with their row numbers *as the user sees them in Excel*
@@ -85,6 +88,41 @@ def read_xlsx(data: bytes) -> Table:
     return table
 
 
+def read_json(data: bytes) -> Table:
+    import json
+
+    text, encoding = decode(data)
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise FileError(f"无法读取 JSON 文件：{exc}") from None
+    if isinstance(document, dict):
+        document = next((document[k] for k in ("data", "rows", "records", "items") if isinstance(document.get(k), list)), None)
+    if not isinstance(document, list):
+        raise FileError("JSON 文件应为对象数组，或形如 {\"data\": [...]} 的对象")
+    header: list[str] = []
+    seen: set[str] = set()
+    for index, record in enumerate(document, 1):
+        if not isinstance(record, dict):
+            raise FileError(f"JSON 第 {index} 条记录不是对象（应为 {{\"列名\": 值, …}}）")
+        for key in record:
+            if key not in seen:
+                seen.add(key)
+                header.append(str(key).strip())
+    if not header:
+        raise FileError("文件是空的：JSON 中没有任何记录")
+    records = [header, *([_json_cell(record.get(key)) for key in header] for record in document)]
+    return _table(records, "json", encoding)
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def _table(records: list[list[Any]], fmt: str, encoding: str) -> Table:
     header_index = next((i for i, r in enumerate(records) if not all(is_empty(c) for c in r)), None)
     if header_index is None:
@@ -103,10 +141,12 @@ def _table(records: list[list[Any]], fmt: str, encoding: str) -> Table:
 
 
 def read_table(data: bytes, file_name: str) -> Table:
-    """Read ``data`` by the file's extension (``.csv``, ``.txt``, ``.xlsx``/``.xlsm``)."""
+    """Read ``data`` by the file's extension (``.csv``, ``.txt``, ``.xlsx``/``.xlsm``, ``.json``)."""
     suffix = Path(file_name).suffix.lower()
     if suffix in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
         return read_xlsx(data)
+    if suffix == ".json":
+        return read_json(data)
     if suffix == ".xls":
         raise FileError("不支持旧的 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV 后重新上传")
     return read_csv(data)

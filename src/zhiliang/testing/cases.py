@@ -35,7 +35,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from zhiliang.core.choices import Role
-from zhiliang.core.permissions import codename, has_perm, is_staff_user, scope_of
+from zhiliang.core.permissions import codename, has_perm, is_staff_user, public_q, scope_of
 
 from .fixtures import make_user
 
@@ -115,8 +115,9 @@ class ScopedModelCases:
         scope = scope_of(self.model)
         if scope.reference:
             return True
-        if scope.public is not None:
-            return type(obj)._base_manager.filter(scope.public, pk=obj.pk).exists()
+        public = public_q(scope)
+        if public is not None:
+            return type(obj)._base_manager.filter(public, pk=obj.pk).exists()
         return False
 
     def expected_view(self, who: str, obj) -> int:

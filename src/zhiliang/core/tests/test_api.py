@@ -127,7 +127,7 @@ def test_rules_show_the_value_in_force_on_a_date(city_admin, county_user):
     assert (before["value"], before["overridden"]) == (6, False)
     assert (after["value"], after["overridden"]) == (3, True)
     assert [o["effective_from"] for o in after["overrides"]] == ["2025-01-01"]
-    listing = staff.get(url("rule-list"), {"on": "2025-06-01"}).json()
+    listing = staff.get(url("rule-list"), {"on": "2025-06-01", "page_size": 500}).json()
     row = next(r for r in listing["results"] if r["name"] == "RULE_SAMPLING_REPEAT_6M")
     assert row["value"] == 3 and row["default"] == 6
 

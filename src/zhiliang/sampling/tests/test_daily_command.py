@@ -3,7 +3,6 @@ has ended (RULE_SAMPLING_RETEST_DAYS_INDUSTRIAL), and running it again changes n
 
 from __future__ import annotations
 
-import datetime
 from io import StringIO
 
 import pytest

@@ -1,0 +1,73 @@
+"""Enumerations of the credit app, with their official Chinese labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FactKind(models.TextChoices):
+    """信用信息类别 — what a department knows about an entity."""
+
+    PENALTY = "penalty", _("行政处罚")
+    LICENCE = "licence", _("行政许可")
+    SAMPLING_FAILURE = "sampling_failure", _("监督抽查不合格")
+    SAMPLING_REFUSAL = "sampling_refusal", _("拒绝监督抽查")
+    COMPLAINT = "complaint", _("经核实的消费投诉")
+    RECALL = "recall", _("缺陷产品召回")
+    SERIOUS_LIST = "serious_list", _("列入严重违法失信名单")
+    ABNORMAL_LIST = "abnormal_list", _("列入经营异常名录")
+    STANDARD_CHECK = "standard_check", _("企业标准自我声明检查结果")
+    AWARD = "award", _("奖励表彰")
+    RED_LIST = "red_list", _("守信红名单")
+
+
+#: kinds that count against an entity (the others are neutral or in its favour)
+ADVERSE_KINDS = frozenset({FactKind.PENALTY, FactKind.SAMPLING_FAILURE, FactKind.SAMPLING_REFUSAL, FactKind.COMPLAINT,
+                           FactKind.RECALL, FactKind.SERIOUS_LIST, FactKind.ABNORMAL_LIST})
+
+
+class Severity(models.TextChoices):
+    """失信信息严重程度 (国办发〔2025〕22号 tiers)."""
+
+    MINOR = "minor", _("轻微")
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("严重")
+
+
+class Procedure(models.TextChoices):
+    """处罚程序 — only ordinary-procedure penalties are published."""
+
+    ORDINARY = "ordinary", _("普通程序")
+    SIMPLE = "simple", _("简易程序")
+
+
+class PartyKind(models.TextChoices):
+    """行政相对人类别 (双公示 cf_xdr_lb)."""
+
+    LEGAL_ENTITY = "legal_entity", _("法人及非法人组织")
+    INDIVIDUAL_BUSINESS = "individual_business", _("个体工商户")
+    NATURAL_PERSON = "natural_person", _("自然人")
+
+
+class MatchStatus(models.TextChoices):
+    """主体匹配 — how a fact was tied to a registry entity; a name-only match waits for review."""
+
+    USCC = "uscc", _("按统一社会信用代码匹配")
+    IDENTIFIER = "identifier", _("按原注册号/组织机构代码匹配")
+    CANDIDATE = "candidate", _("按名称匹配，待核对")
+    CONFIRMED = "confirmed", _("人工确认")
+    UNMATCHED = "unmatched", _("未匹配")
+
+
+class FactStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    REVOKED = "revoked", _("已撤销")
+    REPAIRED = "repaired", _("已信用修复")
+
+
+class RiskClass(models.TextChoices):
+    """信用风险分类 (SAMR 国市监信发〔2022〕6号): A low risk … D high risk."""
+
+    A = "A", _("A类（信用风险低）")
+    B = "B", _("B类（信用风险一般）")
+    C = "C", _("C类（信用风险较高）")
+    D = "D", _("D类（信用风险高）")

@@ -1,0 +1,822 @@
+"""Importing 双公示 records: ``zhiliang import penalties FILE [--source DEPT]`` and
+``zhiliang import licences FILE [--source DEPT]`` (also on the exchange import page).
+
+The files follow the national 双公示 data standard (RULES.md "Credit"): the column codes
+(``cf_xdr_mc``, ``CF_WSH`` …, ``XK_XDR_MC`` … in any case) or their Chinese names
+(行政相对人名称, 统一社会信用代码, 决定书文号, 处罚决定日期 …).  CSV (UTF-8 or GBK), XLSX and JSON
+(an array of objects or ``{"data": [...]}``) are read by :mod:`zhiliang.exchange.readers`.
+
+* **Source.**  ``--source DEPT`` (a department code) names the source department of every
+  row; without it the row's 数据来源单位统一社会信用代码 (cf_sjlydm / XK_LYDWDM) finds the
+  department by its USCC, and 数据来源单位 (cf_sjly / XK_LYDW) is kept as the source name.
+  A row with no source at all is an error.
+* **Validation** (each error names the row, the column and the reason): required name,
+  文号, decision date and authority; a USCC with a wrong check character names the expected
+  one (:func:`zhiliang.core.uscc.validate_uscc`); impossible dates (31 Feb), a decision date
+  in the future, a decision after the 公示截止期, a licence valid until before it is valid
+  from; amounts in 万元 (a negative or non-numeric amount is an error); a natural person
+  (类别 自然人) carrying a USCC or an organisation code; a legal entity carrying a personal
+  identity number in its code column; the same 文号 twice in one file.
+* **Publication** (computed by :func:`zhiliang.credit.services.facts.record_fact`):
+  the procedure column (普通程序/简易程序; ordinary when absent — 双公示 lists ordinary-
+  procedure decisions) and a 处罚类别 of 警告 only set publishability; 通报批评, or a fine not
+  above :data:`LOW_FINE_THRESHOLD_WAN` (with nothing heavier: no confiscation, suspension
+  or revocation) sets ``is_criticism_or_low_fine`` (3-month publicity under Order 45);
+  severity (轻微/一般/严重) is taken from the file when given.
+* **Personal data.**  A natural person's identity number goes to ``person_id_number``,
+  a legal representative's to ``legal_rep_id_number`` — neither is ever public, and the
+  copy of the row kept in ``received`` has them masked.
+* **Idempotent.**  Each row is one fact keyed by (kind, source, 文号): re-importing the same
+  file reports every row "unchanged".
+
+:func:`bulk_import_penalties` is the streaming path for very large files (the benchmark):
+it validates with the same code, matches set-wise and inserts in batches, producing the
+same facts as the per-row path.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django_tasks import task
+
+from zhiliang.core.models import Department
+from zhiliang.core.uscc import validate_uscc
+from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Row, RowError, register
+from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_list, text
+from zhiliang.exchange.readers import FileError
+
+from .choices import FactKind, PartyKind, Procedure, Severity
+
+#: 较低数额罚款 — the provincial threshold of a "low fine" (Order 45 art. 14 leaves it to the
+#: province; RULE_CREDIT_PUBLICITY_SHORT_MONTHS states no figure).  A fine of at most this
+#: many 万元 (以下，含本数) counts as low: 1 万元 for natural persons and 个体工商户, 10 万元 for
+#: legal entities — the figures several provinces adopted; change here when Hubei publishes its own.
+LOW_FINE_THRESHOLD_WAN = {PartyKind.NATURAL_PERSON: Decimal("1"), PartyKind.INDIVIDUAL_BUSINESS: Decimal("1"),
+                          PartyKind.LEGAL_ENTITY: Decimal("10")}
+
+#: penalty categories a "criticism or low fine" penalty may consist of (anything else is heavier)
+LIGHT_CATEGORIES = {"警告", "通报批评", "罚款"}
+
+PARTY_KINDS = {
+    "法人及非法人组织": PartyKind.LEGAL_ENTITY, "法人和非法人组织": PartyKind.LEGAL_ENTITY, "法人": PartyKind.LEGAL_ENTITY,
+    "非法人组织": PartyKind.LEGAL_ENTITY, "法人或其他组织": PartyKind.LEGAL_ENTITY, "企业": PartyKind.LEGAL_ENTITY,
+    "个体工商户": PartyKind.INDIVIDUAL_BUSINESS, "个体户": PartyKind.INDIVIDUAL_BUSINESS,
+    "自然人": PartyKind.NATURAL_PERSON, "个人": PartyKind.NATURAL_PERSON,
+}
+PROCEDURES = {"普通程序": Procedure.ORDINARY, "普通": Procedure.ORDINARY, "一般程序": Procedure.ORDINARY,
+              "简易程序": Procedure.SIMPLE, "简易": Procedure.SIMPLE}
+SEVERITIES = {"轻微": Severity.MINOR, "轻微失信": Severity.MINOR, "一般": Severity.GENERAL, "一般失信": Severity.GENERAL,
+              "严重": Severity.SERIOUS, "严重失信": Severity.SERIOUS, **{s.value: s for s in Severity}}
+PLACEHOLDERS = {"/", "-", "—", "——", "--", "－", "无"}
+
+#: legacy entity codes: column suffix → key in ``party_codes``
+LEGACY_CODES = {"gszc": "regno", "zzjg": "orgcode", "swdj": "taxno", "sydw": "institution", "shzz": "social_org"}
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    """The check character of an 18-digit resident identity number (GB 11643)."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def looks_like_person_id(value: str) -> bool:
+    """An 18-character resident identity number (valid birth date and check character) or an
+    old 15-digit one with a valid birth date."""
+    code = value.upper()
+    if re.fullmatch(r"\d{17}[\dX]", code):
+        birth = code[6:14]
+        if code[17] != id_check_char(code[:17]):
+            return False
+    elif re.fullmatch(r"\d{15}", code):
+        birth = "19" + code[6:12]
+    else:
+        return False
+    try:
+        born = datetime.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+    except ValueError:
+        return False
+    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
+
+
+def mask_id(value: str) -> str:
+    """All but the last 4 characters masked (RULES.md: personal identity numbers are never public)."""
+    return "*" * max(len(value) - 4, 0) + value[-4:] if value else ""
+
+
+def clean(value: Any) -> str:
+    raw = text(value)
+    return "" if unicodedata.normalize("NFKC", raw).strip() in PLACEHOLDERS else raw
+
+
+def code_text(value: Any) -> str:
+    return re.sub(r"[\s\-—－]", "", folded(value)).upper()
+
+
+def entity_name(value: Any) -> str:
+    return re.sub(r"\s+", "", clean(value)).replace("(", "（").replace(")", "）")
+
+
+# --- the two layouts ------------------------------------------------------------------------------
+
+
+def _party_columns(p: str) -> list[Column]:
+    """The 行政相对人 columns shared by both layouts (``p`` = ``cf`` or ``xk``)."""
+    fr_id = "cf_fr_sfzh" if p == "cf" else "xk_fr_zjhm"
+    return [
+        Column(f"{p}_xdr_mc", "行政相对人名称", required=True, aliases=("相对人名称", "当事人名称", "当事人")),
+        Column(f"{p}_xdr_lb", "行政相对人类别", aliases=("相对人类别", "当事人类别")),
+        Column(f"{p}_xdr_shxym", "统一社会信用代码", aliases=("行政相对人代码_1（统一社会信用代码）", "行政相对人代码_1", "社会信用代码")),
+        Column(f"{p}_xdr_gszc", "工商注册号", aliases=("行政相对人代码_2（工商注册号）", "行政相对人代码_2", "注册号")),
+        Column(f"{p}_xdr_zzjg", "组织机构代码", aliases=("行政相对人代码_3（组织机构代码）", "行政相对人代码_3")),
+        Column(f"{p}_xdr_swdj", "税务登记号", aliases=("行政相对人代码_4（税务登记号）", "行政相对人代码_4")),
+        Column(f"{p}_xdr_sydw", "事业单位证书号", aliases=("行政相对人代码_5（事业单位证书号）", "行政相对人代码_5")),
+        Column(f"{p}_xdr_shzz", "社会组织登记证号", aliases=("行政相对人代码_6（社会组织登记证号）", "行政相对人代码_6")),
+        Column(f"{p}_frdb", "法定代表人", aliases=("法定代表人（负责人）", "负责人")),
+        Column(f"{p}_fr_zjlx", "法定代表人证件类型"),
+        Column(fr_id, "法定代表人证件号码", aliases=("法定代表人身份证号", "cf_fr_zjhm" if p == "cf" else "xk_fr_sfzh")),
+        Column(f"{p}_xdr_zjlx", "证件类型", aliases=("行政相对人证件类型",)),
+        Column(f"{p}_xdr_zjhm", "证件号码", aliases=("行政相对人证件号码", "身份证号码", "身份证号")),
+    ]
+
+
+PENALTY_COLUMNS = [
+    *_party_columns("cf"),
+    Column("cf_wsh", "行政处罚决定书文号", required=True, aliases=("决定书文号", "处罚决定书文号", "文号")),
+    Column("cf_wfxw", "违法行为类型", aliases=("违法行为",)),
+    Column("cf_sy", "违法事实", aliases=("处罚事由",)),
+    Column("cf_yj", "处罚依据", aliases=("依据",)),
+    Column("cf_cflb", "处罚类别", aliases=("处罚种类",)),
+    Column("cf_nr", "处罚内容", aliases=("内容",)),
+    Column("cf_nr_fk", "罚款金额（万元）", aliases=("罚款金额", "罚款（万元）", "罚款")),
+    Column("cf_nr_wfff", "没收违法所得、没收非法财物的金额（万元）", aliases=("没收金额（万元）", "没收违法所得（万元）", "没收金额", "没收（万元）")),
+    Column("cf_nr_zkdx", "暂扣或吊销证照名称及编号", aliases=("暂扣或吊销证照", "暂扣/吊销证照")),
+    Column("cf_jdrq", "处罚决定日期", required=True, aliases=("决定日期", "作出处罚决定日期", "处罚日期")),
+    Column("cf_yxq", "处罚有效期", aliases=("有效期",)),
+    Column("cf_gsjzq", "公示截止期", aliases=("公示截止日期",)),
+    Column("cf_cfjg", "处罚机关", required=True, aliases=("决定机关", "处罚机关名称")),
+    Column("cf_cfjgdm", "处罚机关统一社会信用代码", aliases=("处罚机关代码",)),
+    Column("cf_sjly", "数据来源单位", aliases=("来源单位",)),
+    Column("cf_sjlydm", "数据来源单位统一社会信用代码", aliases=("来源单位统一社会信用代码",)),
+    Column("cf_cfcx", "处罚程序", aliases=("程序", "适用程序")),
+    Column("cf_yzcd", "严重程度", aliases=("失信严重程度", "失信程度")),
+    Column("cf_gsrq", "公示日期"),
+    Column("bz", "备注"),
+]
+
+LICENCE_COLUMNS = [
+    *_party_columns("xk"),
+    Column("xk_xkws", "行政许可决定文书名称", aliases=("许可决定文书名称", "文书名称")),
+    Column("xk_wsh", "行政许可决定文书号", required=True, aliases=("许可决定文书号", "决定文书号", "决定书文号", "文号")),
+    Column("xk_xklb", "许可类别", aliases=("许可类型",)),
+    Column("xk_xkzs", "许可证书名称", aliases=("证书名称",)),
+    Column("xk_xkbh", "许可编号", aliases=("许可证编号", "证书编号")),
+    Column("xk_nr", "许可内容", aliases=("内容",)),
+    Column("xk_jdrq", "许可决定日期", required=True, aliases=("决定日期",)),
+    Column("xk_yxqz", "有效期自", aliases=("有效期起",)),
+    Column("xk_yxqzi", "有效期至", aliases=("有效期止",)),
+    Column("xk_xkjg", "许可机关", required=True, aliases=("xk_fzjg", "发证机关", "决定机关")),
+    Column("xk_xkjgdm", "许可机关统一社会信用代码", aliases=("xk_fzjgdm", "发证机关统一社会信用代码", "许可机关代码")),
+    Column("xk_zt", "当前状态", aliases=("状态",)),
+    Column("xk_lydw", "数据来源单位", aliases=("来源单位", "xk_sjly")),
+    Column("xk_lydwdm", "数据来源单位统一社会信用代码", aliases=("来源单位统一社会信用代码", "xk_sjlydm")),
+    Column("xk_gsrq", "公示日期"),
+    Column("bz", "备注"),
+]
+
+
+@dataclass
+class FactRow:
+    """One checked row: what :func:`record_fact` is called with."""
+
+    number: int
+    source_record_id: str
+    party_name: str
+    source_department: Department | None
+    source_name: str
+    source_code: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+class _DoubleImporter(Importer):
+    """What both 双公示 layouts share: source, party, codes, dates, authority."""
+
+    fact_kind: ClassVar[str]
+    prefix: ClassVar[str]
+    #: logical field → column code
+    cols: ClassVar[dict[str, str]]
+    options = (
+        Option("source", "来源部门代码（如 sy-amr）：这些记录由哪个部门提供；不指定时按文件中的“数据来源单位”", metavar="DEPT",
+               label="来源部门代码"),
+    )
+
+    def accepted_columns(self) -> str:
+        return "；".join(f"{c.code}（{c.label}{'，必填' if c.required else ''}）" for c in self.columns)
+
+    def begin(self, ctx: Context) -> None:
+        departments = list(Department.objects.all())
+        ctx.cache["dept_by_uscc"] = {d.uscc.upper(): d for d in departments if d.uscc}
+        ctx.cache["dept_by_name"] = {d.name: d for d in departments}
+        code = ctx.options.get("source")
+        ctx.cache["source"] = None
+        if code:
+            department = next((d for d in departments if d.code == code), None)
+            if department is None:
+                raise FileError(f"来源部门“{code}”不存在：--source 应为部门代码（如 sy-amr）")
+            ctx.cache["source"] = department
+        ctx.cache["today"] = _today()
+
+    # -- one row --
+
+    def prepare(self, row: Row, ctx: Context) -> FactRow | None:
+        c = self.cols
+        today = ctx.cache["today"]
+        name = entity_name(row.get(c["name"]))
+        if not name:
+            row.error("行政相对人名称为空", c["name"])
+        record_id = re.sub(r"\s+", "", clean(row.get(c["number"])))
+        if not record_id:
+            row.error(f"{self._number_label}为空", c["number"])
+        decided_on = self._date(row, c["decided_on"], not_after=today)
+        if not row.has(c["decided_on"]):
+            row.error("决定日期为空", c["decided_on"])
+        authority = re.sub(r"\s+", "", clean(row.get(c["authority"])))
+        if not authority:
+            row.error(f"{'处罚' if self.fact_kind == FactKind.PENALTY else '许可'}机关为空", c["authority"])
+        fields: dict[str, Any] = {"decision_no": record_id, "decided_on": decided_on, "authority": authority}
+        fields["authority_code"] = self._uscc(row, c["authority_code"], "机关的统一社会信用代码") or ""
+
+        party_kind = self._party(row, fields)
+        self._codes(row, party_kind, fields)
+        department, source_name, source_code = self._source(row, ctx)
+        if row.has(c["published_on"]):
+            fields["published_on"] = self._date(row, c["published_on"], not_after=today)
+        self._specific(row, ctx, fields, party_kind)
+        fields["received"] = self._received(row)
+
+        if record_id:
+            key = (department.code if department else (source_code or source_name), record_id)
+            first = ctx.seen.setdefault(key, row.number)
+            if first != row.number:
+                row.error(f"{self._number_label}“{record_id}”与第 {first} 行重复（同一来源的同一文书只能有一条）", c["number"])
+        if row.errors:
+            return None
+        return FactRow(row.number, record_id, name, department, source_name, source_code, fields)
+
+    _number_label = "决定书文号"
+
+    def _date(self, row: Row, code: str, *, not_after: datetime.date | None = None) -> datetime.date | None:
+        label = row.headers.get(code, code)
+        day = row.parse(code, lambda v: _labelled(parse_date, v, label))
+        if day is not None and not_after is not None and day > not_after:
+            row.error(f"{label} {day.isoformat()} 晚于今天", code)
+            return None
+        return day
+
+    def _uscc(self, row: Row, code: str, what: str) -> str | None:
+        if not row.has(code):
+            return None
+        raw = code_text(row.get(code))
+        if raw in PLACEHOLDERS or not raw:
+            return None
+        result = validate_uscc(raw)
+        if not result.valid:
+            row.error(f"{what}“{result.code}”无效：{result.message}", code)
+            return None
+        return result.code
+
+    def _party(self, row: Row, fields: dict[str, Any]) -> str:
+        c = self.cols
+        raw = re.sub(r"\s+", "", folded(row.get(c["party_kind"], "")))
+        if not raw:
+            party_kind = PartyKind.LEGAL_ENTITY
+        elif raw in PARTY_KINDS:
+            party_kind = PARTY_KINDS[raw]
+        elif raw in PartyKind.values:
+            party_kind = PartyKind(raw)
+        else:
+            row.error(f"无法识别的行政相对人类别“{raw}”，可填：法人及非法人组织、个体工商户、自然人", c["party_kind"])
+            party_kind = PartyKind.LEGAL_ENTITY
+        fields["party_kind"] = party_kind
+        fields["legal_rep_name"] = re.sub(r"\s+", "", clean(row.get(c["rep_name"])))
+        fields["legal_rep_id_type"] = clean(row.get(c["rep_id_type"]))
+        fields["legal_rep_id_number"] = code_text(row.get(c["rep_id"])) if clean(row.get(c["rep_id"])) else ""
+        fields["person_id_type"] = clean(row.get(c["id_type"]))
+        fields["person_id_number"] = code_text(row.get(c["id_number"])) if clean(row.get(c["id_number"])) else ""
+        return party_kind
+
+    def _codes(self, row: Row, party_kind: str, fields: dict[str, Any]) -> None:
+        c = self.cols
+        uscc_code = c["uscc"]
+        legacy = {key: f"{self.prefix}_xdr_{suffix}" for suffix, key in LEGACY_CODES.items()}
+        if party_kind == PartyKind.NATURAL_PERSON:
+            named = [row.headers[code] for code in (uscc_code, *legacy.values()) if row.has(code) and clean(row.get(code))]
+            if named:
+                row.error("行政相对人类别为自然人，不应填写统一社会信用代码或组织机构代码等单位代码（"
+                          f"{'、'.join(named)}）；自然人的身份证号请填在“证件号码”列", uscc_code if row.has(uscc_code) else None)
+            if not fields["person_id_number"] and fields["legal_rep_id_number"]:
+                fields["person_id_number"], fields["person_id_type"] = fields["legal_rep_id_number"], fields["legal_rep_id_type"]
+            fields["party_uscc"], fields["party_codes"] = "", {}
+            return
+        raw = code_text(row.get(uscc_code)) if clean(row.get(uscc_code)) else ""
+        if raw and looks_like_person_id(raw):
+            row.error(f"“{row.headers[uscc_code]}”填写的是个人身份证号码，不是单位代码：法人及非法人组织应填写统一社会信用代码"
+                      "（个人身份证号请填在“法定代表人证件号码”列）", uscc_code)
+            fields["party_uscc"] = ""
+        else:
+            fields["party_uscc"] = self._uscc(row, uscc_code, "统一社会信用代码") or ""
+        codes = {}
+        for key, code in legacy.items():
+            value = code_text(row.get(code)) if clean(row.get(code)) else ""
+            if not value:
+                continue
+            if party_kind == PartyKind.LEGAL_ENTITY and looks_like_person_id(value):
+                row.error(f"“{row.headers[code]}”填写的是个人身份证号码，不是单位代码", code)
+                continue
+            codes[key] = value
+        fields["party_codes"] = codes
+        if party_kind == PartyKind.LEGAL_ENTITY and fields["person_id_number"]:
+            row.error("法人及非法人组织不应填写个人证件号码（“证件号码”列）；法定代表人的证件号码请填在“法定代表人证件号码”列",
+                      c["id_number"])
+
+    def _source(self, row: Row, ctx: Context) -> tuple[Department | None, str, str]:
+        """(source department, source name, source unit's USCC): ``--source``, else the
+        department whose USCC or name the row's 数据来源单位 columns give, else those columns."""
+        c = self.cols
+        name = re.sub(r"\s+", "", clean(row.get(c["source_name"])))
+        code = self._uscc(row, c["source_code"], "数据来源单位统一社会信用代码")
+        if ctx.cache["source"] is not None:
+            department = ctx.cache["source"]
+            return department, name or department.name, code or ""
+        department = ctx.cache["dept_by_uscc"].get(code) if code else None
+        department = department or ctx.cache["dept_by_name"].get(name)
+        if department is None and not name and not code:
+            row.error("未指明数据来源单位：请填写“数据来源单位”列，或导入时指定来源部门（--source 部门代码）", c["source_name"])
+        return department, name or (department.name if department else ""), code or ""
+
+    def _received(self, row: Row) -> dict[str, str]:
+        """The row as received (column code → text), identity numbers masked."""
+        personal = {self.cols["rep_id"], self.cols["id_number"]}
+        out = {}
+        for code in row.headers:
+            value = text(row.values.get(code))
+            if value:
+                out[code] = mask_id(value) if code in personal else value
+        return out
+
+    def _specific(self, row: Row, ctx: Context, fields: dict[str, Any], party_kind: str) -> None:
+        raise NotImplementedError
+
+    # -- write --
+
+    def write(self, prepared: FactRow, ctx: Context) -> str:
+        from .services.facts import record_fact
+
+        _, outcome = record_fact(actor=ctx.actor, kind=self.fact_kind, source_record_id=prepared.source_record_id,
+                                 party_name=prepared.party_name, source_department=prepared.source_department,
+                                 source_name=prepared.source_name, source_code=prepared.source_code, **prepared.fields)
+        return {"created": CREATED, "updated": UPDATED}.get(outcome, UNCHANGED)
+
+
+def _labelled(parser, value, label):
+    try:
+        return parser(value)
+    except RowError as exc:
+        raise RowError(f"{label}：{exc.message}") from None
+
+
+def _amount(row: Row, code: str) -> Decimal | None:
+    label = row.headers.get(code, code)
+    return row.parse(code, lambda v: _labelled(lambda x: parse_decimal(x, places=6), v, f"{label}（万元）" if "万元" not in label else label))
+
+
+def _today() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+@register
+class PenaltyImporter(_DoubleImporter):
+    kind = "penalties"
+    label = "行政处罚（双公示）"
+    fact_kind = FactKind.PENALTY
+    prefix = "cf"
+    columns = PENALTY_COLUMNS
+    cols: ClassVar[dict[str, str]] = {
+        "name": "cf_xdr_mc", "party_kind": "cf_xdr_lb", "uscc": "cf_xdr_shxym", "rep_name": "cf_frdb", "rep_id_type": "cf_fr_zjlx",
+        "rep_id": "cf_fr_sfzh", "id_type": "cf_xdr_zjlx", "id_number": "cf_xdr_zjhm", "number": "cf_wsh", "decided_on": "cf_jdrq",
+        "authority": "cf_cfjg", "authority_code": "cf_cfjgdm", "source_name": "cf_sjly", "source_code": "cf_sjlydm",
+        "published_on": "cf_gsrq",
+    }
+    field_columns: ClassVar[dict[str, str]] = {
+        "party_name": "cf_xdr_mc", "party_uscc": "cf_xdr_shxym", "decision_no": "cf_wsh", "source_record_id": "cf_wsh",
+        "decided_on": "cf_jdrq", "authority": "cf_cfjg", "fine_wan": "cf_nr_fk", "confiscated_wan": "cf_nr_wfff",
+        "valid_until": "cf_yxq", "person_id_number": "cf_xdr_zjhm", "legal_rep_id_number": "cf_fr_sfzh",
+    }
+
+    def _specific(self, row: Row, ctx: Context, fields: dict[str, Any], party_kind: str) -> None:
+        fields["title"] = clean(row.get("cf_wfxw"))[:200]
+        fields["content"] = "\n".join(p for p in (clean(row.get("cf_sy")), clean(row.get("cf_nr"))) if p)
+        fields["legal_basis"] = clean(row.get("cf_yj"))
+        fields["licence_action"] = clean(row.get("cf_nr_zkdx"))[:200]
+        fine = _amount(row, "cf_nr_fk")
+        confiscated = _amount(row, "cf_nr_wfff")
+        fields["fine_wan"], fields["confiscated_wan"] = fine, confiscated
+        decided_on = fields["decided_on"]
+        valid_until = self._date(row, "cf_yxq")
+        ends = self._date(row, "cf_gsjzq")
+        if decided_on and ends and ends < decided_on:
+            row.error(f"处罚决定日期 {decided_on.isoformat()} 晚于公示截止期 {ends.isoformat()}", "cf_gsjzq")
+        if decided_on and valid_until and valid_until < decided_on:
+            row.error(f"处罚有效期 {valid_until.isoformat()} 早于处罚决定日期 {decided_on.isoformat()}", "cf_yxq")
+        fields["valid_until"] = valid_until
+
+        raw = re.sub(r"\s+", "", folded(row.get("cf_cfcx", "")))
+        if not raw or raw in PROCEDURES:
+            fields["procedure"] = PROCEDURES.get(raw, Procedure.ORDINARY)
+        else:
+            row.error(f"无法识别的处罚程序“{raw}”，可填：普通程序、简易程序", "cf_cfcx")
+        categories = {re.sub(r"(处罚)?$", "", c) for c in split_list(row.get("cf_cflb", ""))}
+        categories = {"罚款" if c.startswith("罚款") else c for c in categories}
+        if fine and fine > 0:
+            categories.add("罚款")
+        fields["is_warning_only"] = categories == {"警告"}
+        threshold = LOW_FINE_THRESHOLD_WAN[party_kind]
+        light = categories <= LIGHT_CATEGORIES and not confiscated and not fields["licence_action"]
+        fields["is_criticism_or_low_fine"] = bool(categories) and light and (
+            "通报批评" in categories or ("罚款" in categories and fine is not None and fine <= threshold))
+        raw = re.sub(r"\s+", "", folded(row.get("cf_yzcd", "")))
+        if raw:
+            if raw in SEVERITIES:
+                fields["severity"] = SEVERITIES[raw]
+            else:
+                row.error(f"无法识别的严重程度“{raw}”，可填：轻微、一般、严重", "cf_yzcd")
+
+
+@register
+class LicenceImporter(_DoubleImporter):
+    kind = "licences"
+    label = "行政许可（双公示）"
+    fact_kind = FactKind.LICENCE
+    prefix = "xk"
+    columns = LICENCE_COLUMNS
+    _number_label = "行政许可决定文书号"
+    cols: ClassVar[dict[str, str]] = {
+        "name": "xk_xdr_mc", "party_kind": "xk_xdr_lb", "uscc": "xk_xdr_shxym", "rep_name": "xk_frdb", "rep_id_type": "xk_fr_zjlx",
+        "rep_id": "xk_fr_zjhm", "id_type": "xk_xdr_zjlx", "id_number": "xk_xdr_zjhm", "number": "xk_wsh", "decided_on": "xk_jdrq",
+        "authority": "xk_xkjg", "authority_code": "xk_xkjgdm", "source_name": "xk_lydw", "source_code": "xk_lydwdm",
+        "published_on": "xk_gsrq",
+    }
+    field_columns: ClassVar[dict[str, str]] = {
+        "party_name": "xk_xdr_mc", "party_uscc": "xk_xdr_shxym", "decision_no": "xk_wsh", "source_record_id": "xk_wsh",
+        "decided_on": "xk_jdrq", "authority": "xk_xkjg", "valid_from": "xk_yxqz", "valid_until": "xk_yxqzi",
+        "person_id_number": "xk_xdr_zjhm", "legal_rep_id_number": "xk_fr_zjhm",
+    }
+
+    def _specific(self, row: Row, ctx: Context, fields: dict[str, Any], party_kind: str) -> None:
+        certificate = clean(row.get("xk_xkzs"))
+        number = clean(row.get("xk_xkbh"))
+        fields["title"] = (certificate or clean(row.get("xk_xkws")) or clean(row.get("xk_xklb")))[:200]
+        fields["content"] = "\n".join(p for p in (clean(row.get("xk_nr")), f"许可编号：{number}" if number else "") if p)
+        valid_from = self._date(row, "xk_yxqz")
+        valid_until = self._date(row, "xk_yxqzi")
+        if valid_from and valid_until and valid_until < valid_from:
+            row.error(f"有效期至 {valid_until.isoformat()} 早于有效期自 {valid_from.isoformat()}", "xk_yxqzi")
+        fields["valid_from"], fields["valid_until"] = valid_from, valid_until
+
+
+def header_variants(kind: str) -> dict[str, list[str]]:
+    """Column label → accepted headers (code and Chinese names) for ``penalties`` or ``licences``."""
+    columns = PENALTY_COLUMNS if kind == "penalties" else LICENCE_COLUMNS
+    return {c.label: [c.code, c.label, *c.aliases] for c in columns}
+
+
+# --- the bulk path (very large CSV files) ---------------------------------------------------------------
+
+
+@dataclass
+class BulkReport:
+    """What :func:`bulk_import_penalties` did (counts, the first row errors, the outcome)."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_rows: int = 0
+    errors: list[dict] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    outcome: str = ""
+    change_set_id: int | None = None
+
+    #: row errors kept in the report (the count is always complete)
+    MAX_ERRORS: ClassVar[int] = 1000
+
+
+def _open_text(path) -> tuple[Any, str]:
+    """The CSV file as a text stream: UTF-8 (BOM or not), else GB18030 — decided on the first
+    megabyte, then decoded while streaming."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return open(path, encoding="utf-8-sig", newline=""), "UTF-8（带 BOM）"
+    try:
+        head.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        encoding = "utf-8" if exc.start >= len(head) - 3 else "gb18030"  # a character cut at the end of the sample
+    return open(path, encoding=encoding, newline=""), "UTF-8" if encoding == "utf-8" else "GB18030（兼容 GBK/GB2312）"
+
+
+def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: bool = False, dry_run: bool = False,
+                          batch_size: int = 5000, file_name: str = "") -> BulkReport:
+    """Import a (very large) 双公示 penalty CSV while streaming it, with flat memory.
+
+    The same checks as ``zhiliang import penalties`` (:class:`PenaltyImporter.prepare`) run on
+    each row as it is read; every ``batch_size`` good rows are matched set-wise
+    (:func:`zhiliang.credit.matching.match_many`), their dates and publication derived by the
+    same code as :func:`~zhiliang.credit.services.facts.record_fact`, and inserted in one
+    statement, with their ``credit.fact_recorded`` events written to the outbox in one more.
+    A row whose (source, 文号) already has a fact is compared: identical → "unchanged" (its
+    ``last_seen_at`` moved, in bulk), different → through ``record_fact`` (an update, logged);
+    one created earlier in the same file is a duplicate (row error).  The facts are the same as
+    the per-row path's (tested).  One transaction: nothing is kept when a row has an error
+    (unless ``good_rows``) or on ``dry_run``.  Call inside an audit context."""
+    from django.db import transaction
+
+    from zhiliang.core.audit import change_set
+    from zhiliang.core.permissions import codename, has_perm
+    from zhiliang.exchange.importing import map_columns
+    from zhiliang.exchange.readers import Table
+
+    from .models import CreditFact
+
+    importer = PenaltyImporter()
+    report = BulkReport()
+    if getattr(actor, "is_authenticated", False) and not has_perm(actor, codename(CreditFact, "add")):
+        report.file_errors.append("无权新增信用信息")
+        report.outcome = "refused"
+        return report
+    stream, _encoding = _open_text(path)
+    with stream:
+        import csv
+
+        reader = csv.reader(stream)
+        header = next(reader, None)
+        if header is None:
+            report.file_errors.append("文件是空的：没有找到表头行")
+            report.outcome = "refused"
+            return report
+        mapping, column_errors = map_columns(importer, Table(header=[h.strip() for h in header], rows=[], format="csv"))
+        if column_errors:
+            report.file_errors.extend(column_errors)
+            report.outcome = "refused"
+            return report
+        ctx = Context(actor=actor, dry_run=dry_run, good_rows=good_rows, options={"source": source} if source else {},
+                      file_name=file_name or str(path))
+        try:
+            importer.begin(ctx)
+        except FileError as exc:
+            report.file_errors.append(str(exc))
+            report.outcome = "refused"
+            return report
+        headers = {code: header[pos].strip() for pos, code in mapping.items()}
+        positions = list(mapping.items())
+        with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name) as cs:
+            pending: list[FactRow] = []
+            for number, cells in enumerate(reader, 2):
+                if not any(c.strip() for c in cells):
+                    continue
+                report.total += 1
+                width = len(cells)
+                row = Row(number=number, values={code: cells[pos] if pos < width else None for pos, code in positions}, headers=headers)
+                ctx.seen.clear()  # duplicates across the file are found by the database (flat memory)
+                try:
+                    prepared = importer.prepare(row, ctx)
+                except RowError as exc:
+                    row.error(exc.message, exc.column)
+                    prepared = None
+                if row.errors:
+                    _bulk_errors(report, row.errors)
+                    continue
+                pending.append(prepared)
+                if len(pending) >= batch_size:
+                    _bulk_write(pending, ctx, cs, report)
+                    pending = []
+            if pending:
+                _bulk_write(pending, ctx, cs, report)
+            if dry_run:
+                report.outcome = "dry_run"
+            elif report.error_rows and not good_rows:
+                report.outcome = "rejected"
+            else:
+                report.outcome = "partial" if report.error_rows else "imported"
+            if report.outcome in ("imported", "partial"):
+                counts = {"total": report.total, "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                          "errors": report.error_rows}
+                type(cs).objects.filter(pk=cs.pk).update(counts=counts)
+                report.change_set_id = cs.pk
+            else:
+                transaction.set_rollback(True)
+    if report.outcome == "rejected":
+        report.created = report.updated = report.unchanged = 0
+    return report
+
+
+def _bulk_errors(report: BulkReport, errors: list[dict]) -> None:
+    report.error_rows += 1
+    if len(report.errors) < BulkReport.MAX_ERRORS:
+        report.errors.extend(errors)
+
+
+def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: BulkReport) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from zhiliang.core import audit
+    from zhiliang.core.models import DomainEvent
+
+    from .matching import match_many
+    from .models import CreditFact
+    from .services import facts
+
+    kind = FactKind.PENALTY
+    now = timezone.now()
+    keyed: dict[tuple[str, str], FactRow] = {}
+    for prepared in rows:
+        key = (facts.source_key_of(prepared.source_department, prepared.source_name, prepared.source_code), prepared.source_record_id)
+        if key in keyed:
+            _bulk_errors(report, [_duplicate(prepared, keyed[key])])
+            continue
+        keyed[key] = prepared
+    existing = {}
+    ids = sorted({k[1] for k in keyed})
+    for fact in CreditFact.objects.filter(kind=kind, source_record_id__in=ids):
+        if (fact.source_key, fact.source_record_id) in keyed:
+            existing[(fact.source_key, fact.source_record_id)] = fact
+
+    new: list[tuple[tuple[str, str], CreditFact]] = []
+    seen_again: list[int] = []
+    for key, prepared in keyed.items():
+        fact = existing.get(key)
+        if fact is not None:
+            if fact.created_in_id == cs.pk:
+                _bulk_errors(report, [_duplicate(prepared, None)])
+            elif _same(fact, prepared):
+                seen_again.append(fact.pk)
+            else:
+                with transaction.atomic():
+                    facts.record_fact(actor=ctx.actor, kind=kind, source_record_id=prepared.source_record_id, party_name=prepared.party_name,
+                                      source_department=prepared.source_department, source_name=prepared.source_name,
+                                      source_code=prepared.source_code, **prepared.fields)
+                report.updated += 1
+            continue
+        fields = dict(prepared.fields)
+        published_on = fields.pop("published_on", facts._NOT_GIVEN)
+        values = facts._clean(kind, prepared.source_record_id, prepared.party_name, fields)
+        department = prepared.source_department
+        values.update(source_name=prepared.source_name or (department.name if department is not None else ""),
+                      source_department_id=department.pk if department is not None else None)
+        fact = CreditFact(kind=kind, source_key=key[0], first_seen_at=now, last_seen_at=now, created_in_id=cs.pk, **values)
+        fact._published_on = published_on
+        new.append((key, fact))
+
+    if seen_again:
+        CreditFact.objects.filter(pk__in=seen_again).update(last_seen_at=now)
+        report.unchanged += len(seen_again)
+    if not new:
+        return
+    matches = match_many([{"uscc": f.party_uscc, "codes": f.party_codes, "name": f.party_name, "party_kind": f.party_kind} for _, f in new])
+    derived = ctx.cache.setdefault("derived", {})
+    for (_, fact), match in zip(new, matches, strict=True):
+        fact.enterprise, fact.candidate, fact.match_status = match.enterprise, match.candidate, match.status
+        fact.region_id = match.enterprise.region_id if match.enterprise is not None else None
+        _derive_cached(fact, fact._published_on, derived)
+    created = _insert([f for _, f in new])
+    report.created += len(created)
+
+    if getattr(ctx.actor, "is_authenticated", False):
+        # record_fact's recheck: the actor must be able to see what it wrote
+        from zhiliang.core.permissions import restrict
+
+        visible = restrict(CreditFact.objects.filter(pk__in=[f.pk for f in created]), ctx.actor, "view").count()
+        if visible != len(created):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("导入的信用信息超出了您的管辖范围")
+    ctx_audit = audit.require_context("发布事件")
+    snapshot = ctx_audit.capture()
+    content_type = audit._content_type(CreditFact)
+    events = [
+        DomainEvent(name="credit.fact_recorded", version=1, payload=audit._plain(facts._payload(fact, outcome="created")),
+                    subject_type=content_type, subject_id=str(fact.pk), enterprise_key=facts._key(fact.enterprise) or "",
+                    region_id=fact.region_id, is_public=False, actor_id=ctx_audit.actor_id, actor_name=ctx_audit.actor_name,
+                    request_id=ctx_audit.request_id, audit=snapshot)
+        for fact in created
+    ]
+    _insert(events)
+    # delivered after commit like ``emit``'s, one task per batch
+    to_deliver = [str(e.pk) for e in events]
+    transaction.on_commit(lambda: deliver_events.enqueue(to_deliver))
+
+
+@task()
+def deliver_events(event_ids: list[str]) -> int:
+    """Task: deliver a batch of events written by the bulk path (``core.events.deliver`` each)."""
+    from zhiliang.core.events import deliver
+
+    return sum(deliver(event_id) for event_id in event_ids)
+
+
+def _insert(objs: list) -> list:
+    """Insert ``objs`` (one model) in one go: PostgreSQL ``COPY`` with ids taken from the
+    table's sequence beforehand; elsewhere ``bulk_create``.  ``created_at``/``updated_at`` are
+    set as ``bulk_create`` would."""
+    from django.db import connection
+    from django.utils import timezone
+
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        return list(model._base_manager.bulk_create(objs, batch_size=len(objs)))
+    now = timezone.now()
+    table = model._meta.db_table
+    if objs[0].pk is None:  # an auto id: taken from the sequence (a UUID id has its default already)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(objs)])
+            for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
+                obj.pk = pk
+    fields = model._meta.concrete_fields
+    for obj in objs:
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                setattr(obj, f.attname, now)
+        obj._state.adding = False
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    converters = [_copy_converter(f) for f in fields]
+    names = [f.attname for f in fields]
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            values = obj.__dict__
+            copy.write_row([convert(values[name]) if convert else values[name] for name, convert in zip(names, converters, strict=True)])
+    return objs
+
+
+def _copy_converter(f):
+    """How a field's Python value goes into ``COPY``: JSON as ``Jsonb`` (with the field's
+    encoder), everything else as it is (str, int, bool, Decimal, date, datetime, UUID, None)."""
+    import json
+
+    from django.db import models
+    from psycopg.types.json import Jsonb
+
+    if isinstance(f, models.JSONField):
+        dumps = (lambda v, cls=f.encoder: json.dumps(v, cls=cls)) if f.encoder else json.dumps
+        return lambda v: None if v is None else Jsonb(v, dumps=dumps)
+    return None
+
+
+#: what ``facts._derive`` reads of a new fact (besides the rules in force, fixed during a run)
+_DERIVE_INPUTS = ("kind", "decided_on", "procedure", "is_warning_only", "is_criticism_or_low_fine", "severity", "valid_until", "repaired_on")
+_DERIVE_OUTPUTS = ("regime", "is_publishable", "publish_due", "published_on", "publicity_ends_on")
+
+
+def _derive_cached(fact, published_on, cache: dict) -> None:
+    """``facts._derive(fact, published_on)``, computed once per distinct input (the rules read the
+    database: at a million rows there are only some thousand distinct decision dates)."""
+    from .services import facts
+
+    key = (*(getattr(fact, name) for name in _DERIVE_INPUTS), published_on)
+    if key not in cache:
+        facts._derive(fact, published_on)
+        cache[key] = tuple(getattr(fact, name) for name in _DERIVE_OUTPUTS)
+    for name, value in zip(_DERIVE_OUTPUTS, cache[key], strict=True):
+        setattr(fact, name, value)
+
+
+def _duplicate(prepared: FactRow, first: FactRow | None) -> dict:
+    where = f"与第 {first.number} 行重复" if first is not None else "与本文件前面的一行重复"
+    return {"row": prepared.number, "column": "行政处罚决定书文号",
+            "message": f"决定书文号“{prepared.source_record_id}”{where}（同一来源的同一文书只能有一条）"}
+
+
+def _same(fact, prepared: FactRow) -> bool:
+    """Would ``record_fact`` report "unchanged" for ``prepared``?"""
+    from .services import facts
+
+    fields = dict(prepared.fields)
+    published_on = fields.pop("published_on", facts._NOT_GIVEN)
+    values = facts._clean(FactKind.PENALTY, prepared.source_record_id, prepared.party_name, fields)
+    department = prepared.source_department
+    values.update(source_name=prepared.source_name or (department.name if department is not None else ""),
+                  source_department_id=department.pk if department is not None else None)
+    return all(getattr(fact, name) == values.get(name, getattr(fact, name)) for name in facts.COMPARED) and (
+        published_on is facts._NOT_GIVEN or published_on == fact.published_on)

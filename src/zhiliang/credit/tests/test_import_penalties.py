@@ -1,0 +1,358 @@
+"""Importing 双公示 administrative penalties (``zhiliang import penalties``): GBK CSV with
+Chinese headers, XLSX with cf_* codes, JSON; every kind of row error with its row, column
+and reason; nothing written from a file with errors unless the good rows are asked for;
+idempotent re-import; ``--source``; natural persons' identity numbers never public."""
+
+import csv
+import datetime
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from zhiliang.core.audit import SYSTEM, audit_context
+from zhiliang.core.models import DomainEvent
+from zhiliang.core.permissions import restrict
+from zhiliang.core.templatetags.zl import mask
+from zhiliang.core.uscc import make_uscc
+from zhiliang.credit.choices import FactKind, MatchStatus, PartyKind, Procedure
+from zhiliang.credit.importers import LOW_FINE_THRESHOLD_WAN
+from zhiliang.credit.models import CreditFact
+from zhiliang.enterprises.tests.views_data import MAOJIAN_USCC, build_registry
+from zhiliang.exchange import importing
+from zhiliang.exchange.readers import FileError, read_table
+from zhiliang.testing.fixtures import department
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+KIND = "penalties"
+PERSON_ID = "420302199001010015"  # fictional, valid check character
+AMR = "十堰市市场监督管理局"
+BODY = "91420302MA4TEXT01"
+BAD_USCC = BODY + ("1" if make_uscc(BODY)[-1] != "1" else "2")
+
+
+def run(name: str, *, data: bytes | None = None, actor=SYSTEM, kind: str = KIND, **options) -> importing.Report:
+    flags = {k: options.pop(k) for k in ("dry_run", "good_rows") if k in options}
+    data = data if data is not None else (DATA / name).read_bytes()
+    with audit_context(actor=actor, reason="测试导入双公示", source="test"):
+        return importing.run_import(kind, data, name, actor=actor, options=options, **flags)
+
+
+def clear() -> None:
+    with audit_context(actor=SYSTEM, reason="测试清空", source="test"):
+        CreditFact.objects.all().delete()
+
+
+def errors(report) -> list[tuple[int, str, str]]:
+    return [(e["row"], e["column"], e["message"]) for e in report.errors]
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def good_row(**changes) -> dict[str, str]:
+    """One valid penalty row under Chinese headers (decided 10 days ago)."""
+    row = {
+        "行政相对人名称": "虚构示例建材有限公司", "行政相对人类别": "法人及非法人组织", "统一社会信用代码": make_uscc(BODY),
+        "法定代表人": "周示例", "法定代表人证件号码": "", "证件号码": "", "行政处罚决定书文号": "十市监处罚〔2026〕900号",
+        "违法行为类型": "生产不合格产品", "处罚类别": "罚款", "罚款金额（万元）": "3", "处罚决定日期": (today() - datetime.timedelta(days=10)).isoformat(),
+        "公示截止期": "", "处罚机关": AMR, "数据来源单位": AMR,
+    }
+    row.update(changes)
+    return row
+
+
+def csv_file(rows: list[dict[str, str]], encoding: str = "utf-8") -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def summary(kind: str = FactKind.PENALTY) -> set[tuple]:
+    return set(CreditFact.objects.filter(kind=kind).values_list(
+        "decision_no", "party_kind", "party_uscc", "fine_wan", "is_publishable", "is_criticism_or_low_fine", "is_warning_only",
+        "procedure", "person_id_number", "source_key"))
+
+
+# --- the three formats ------------------------------------------------------------------------------
+
+
+def test_a_gbk_csv_with_chinese_headers_records_each_penalty_with_its_publication_flags():
+    registry = build_registry()
+    report = run("penalties_gbk.csv")
+    assert report.outcome == importing.IMPORTED, report.lines()
+    assert (report.created, report.error_rows, report.format) == (5, 0, "csv") and "GB18030" in report.encoding
+
+    low = CreditFact.objects.get(decision_no="十市监处罚〔2026〕101号")
+    assert (low.kind, low.party_name, low.party_uscc, low.fine_wan) == (FactKind.PENALTY, "十堰东风精工汽车零部件有限公司", MAOJIAN_USCC, Decimal("0.5"))
+    assert low.enterprise == registry.maojian and low.match_status == MatchStatus.USCC  # matched by USCC
+    assert low.is_publishable and low.is_criticism_or_low_fine and low.procedure == Procedure.ORDINARY
+    # 数据来源单位 names a department of ours: the department is the source
+    assert (low.source_name, low.source_department, low.source_key, low.authority) == (AMR, department("sy-amr"), "sy-amr", AMR)
+    assert low.legal_rep_id_number == "420303197502023452"  # kept for staff …
+    assert low.received["cf_fr_sfzh"] == "**************3452"  # … masked in the copy as received
+
+    heavy = CreditFact.objects.get(decision_no="十市监处罚〔2026〕102号")
+    assert (heavy.fine_wan, heavy.confiscated_wan, heavy.is_criticism_or_low_fine) == (Decimal("20"), Decimal("1.2"), False)
+    warning = CreditFact.objects.get(decision_no="茅市监处罚〔2026〕7号")
+    assert (warning.party_kind, warning.is_warning_only, warning.is_publishable) == (PartyKind.INDIVIDUAL_BUSINESS, True, False)
+    person = CreditFact.objects.get(decision_no="十市监处罚〔2026〕103号")
+    assert (person.party_kind, person.person_id_number, person.party_uscc, person.party_codes) == (PartyKind.NATURAL_PERSON, PERSON_ID, "", {})
+    assert person.is_criticism_or_low_fine  # 0.2 万元 ≤ 1 万元 for a natural person
+    simple = CreditFact.objects.get(decision_no="十市监当场〔2026〕9号")
+    assert (simple.procedure, simple.is_publishable, simple.published_on) == (Procedure.SIMPLE, False, None)
+
+
+def test_xlsx_with_upper_case_codes_and_json_give_the_same_facts_as_the_gbk_csv():
+    build_registry()
+    assert run("penalties_gbk.csv").created == 5
+    expected = summary()
+    clear()
+
+    report = run("penalties_codes.xlsx")
+    assert (report.outcome, report.format, report.created) == (importing.IMPORTED, "xlsx", 5), report.lines()
+    assert summary() == expected
+    clear()
+
+    report = run("penalties.json")
+    assert (report.outcome, report.format, report.created) == (importing.IMPORTED, "json", 5), report.lines()
+    assert summary() == expected
+
+
+def test_the_json_reader_takes_an_array_or_a_data_object_and_refuses_anything_else():
+    table = read_table(json.dumps([{"a": 1, "b": "x"}, {"b": "y", "c": None}]).encode(), "f.json")
+    assert table.header == ["a", "b", "c"] and table.rows == [(2, [1, "x", None]), (3, [None, "y", None])]
+    assert read_table(json.dumps({"data": [{"cf_xdr_mc": "虚构示例有限公司"}]}, ensure_ascii=False).encode("gbk"), "f.json").rows == [
+        (2, ["虚构示例有限公司"])]
+    for bad in (b"{", b'{"total": 3}', b"[1, 2]"):
+        with pytest.raises(FileError):
+            read_table(bad, "f.json")
+
+
+# --- re-import, errors, good rows --------------------------------------------------------------------
+
+
+def test_re_importing_the_same_file_adds_nothing():
+    first = run("penalties_gbk.csv")
+    again = run("penalties_codes.xlsx")  # the same records in another format
+    assert (first.created, again.created, again.updated, again.unchanged) == (5, 0, 0, 5)
+    assert CreditFact.objects.count() == 5
+
+
+def test_a_corrected_record_from_the_same_source_updates_its_fact():
+    run("x.csv", data=csv_file([good_row()]))
+    report = run("x.csv", data=csv_file([good_row(**{"罚款金额（万元）": "4"})]))
+    assert (report.created, report.updated) == (0, 1)
+    assert CreditFact.objects.get().fine_wan == Decimal("4")
+
+
+FUTURE = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+ERROR_CASES = {
+    "bad check character": ({"统一社会信用代码": BAD_USCC}, "统一社会信用代码", "按前17位，校验码应为 " + make_uscc(BODY)[-1]),
+    "31 February": ({"处罚决定日期": "2025-02-31"}, "处罚决定日期", "2025年2月没有31日"),
+    "decision in the future": ({"处罚决定日期": FUTURE}, "处罚决定日期", "晚于今天"),
+    "decision after publicity end": ({"处罚决定日期": "2025-06-10", "公示截止期": "2025-06-01"}, "公示截止期", "晚于公示截止期"),
+    "name missing": ({"行政相对人名称": ""}, "行政相对人名称", "行政相对人名称为空"),
+    "number missing": ({"行政处罚决定书文号": " "}, "行政处罚决定书文号", "决定书文号为空"),
+    "date missing": ({"处罚决定日期": ""}, "处罚决定日期", "决定日期为空"),
+    "authority missing": ({"处罚机关": ""}, "处罚机关", "处罚机关为空"),
+    "negative fine": ({"罚款金额（万元）": "-2"}, "罚款金额（万元）", "不能为负数"),
+    "non-numeric fine": ({"罚款金额（万元）": "三万"}, "罚款金额（万元）", "不是数字"),
+    "natural person with a USCC": ({"行政相对人类别": "自然人"}, "统一社会信用代码", "自然人，不应填写统一社会信用代码"),
+    "legal entity with a personal ID as its code": ({"统一社会信用代码": PERSON_ID}, "统一社会信用代码", "个人身份证号码"),
+    "legal entity with a personal ID number": ({"证件号码": PERSON_ID}, "证件号码", "法人及非法人组织不应填写个人证件号码"),
+    "unknown party kind": ({"行政相对人类别": "外星人"}, "行政相对人类别", "无法识别的行政相对人类别"),
+    "no source": ({"数据来源单位": ""}, "数据来源单位", "未指明数据来源单位"),
+}
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=list(ERROR_CASES))
+def test_each_row_error_names_row_column_and_reason_and_nothing_is_written(case):
+    changes, column, reason = ERROR_CASES[case]
+    second = good_row(**{"行政处罚决定书文号": "十市监处罚〔2026〕901号", **changes})
+    report = run("x.csv", data=csv_file([good_row(), second]))
+    assert report.outcome == importing.REJECTED
+    assert [(row, col) for row, col, _ in errors(report)] == [(3, column)], errors(report)
+    assert reason in errors(report)[0][2]
+    assert CreditFact.objects.count() == 0
+
+
+def test_the_same_number_twice_in_one_file_is_an_error_on_the_second_row():
+    report = run("x.csv", data=csv_file([good_row(), good_row(**{"行政相对人名称": "另一虚构公司"})]))
+    assert errors(report) == [(3, "行政处罚决定书文号", "决定书文号“十市监处罚〔2026〕900号”与第 2 行重复（同一来源的同一文书只能有一条）")]
+
+
+def test_the_good_rows_are_written_when_asked_for():
+    data = csv_file([good_row(), good_row(**{"行政处罚决定书文号": "十市监处罚〔2026〕901号", "罚款金额（万元）": "-1"})])
+    report = run("x.csv", data=data, good_rows=True)
+    assert (report.outcome, report.created, report.error_rows) == (importing.PARTIAL, 1, 1)
+    assert list(CreditFact.objects.values_list("decision_no", flat=True)) == ["十市监处罚〔2026〕900号"]
+
+
+def test_a_dry_run_keeps_nothing():
+    report = run("penalties_gbk.csv", dry_run=True)
+    assert (report.outcome, report.created) == (importing.DRY_RUN, 5) and CreditFact.objects.count() == 0
+
+
+def test_a_low_fine_is_at_most_the_provincial_threshold_and_a_criticism_is_short_publicity():
+    threshold = LOW_FINE_THRESHOLD_WAN[PartyKind.LEGAL_ENTITY]
+    rows = [
+        good_row(**{"行政处罚决定书文号": "A1", "罚款金额（万元）": str(threshold)}),
+        good_row(**{"行政处罚决定书文号": "A2", "罚款金额（万元）": str(threshold + Decimal("0.01"))}),
+        good_row(**{"行政处罚决定书文号": "A3", "罚款金额（万元）": "", "处罚类别": "通报批评"}),
+        good_row(**{"行政处罚决定书文号": "A4", "罚款金额（万元）": "1", "处罚类别": "罚款;吊销许可证"}),
+    ]
+    assert run("x.csv", data=csv_file(rows)).created == 4
+    flags = dict(CreditFact.objects.values_list("decision_no", "is_criticism_or_low_fine"))
+    assert flags == {"A1": True, "A2": False, "A3": True, "A4": False}
+
+
+# --- source ----------------------------------------------------------------------------------------------
+
+
+FORESTRY = "虚构示例县林业局"  # a source unit that is not one of our departments
+
+
+def test_source_names_the_department_and_an_unknown_one_refuses_the_file():
+    run("x.csv", data=csv_file([good_row(**{"数据来源单位": FORESTRY})]))
+    assert CreditFact.objects.values_list("source_department", "source_key", "source_name").get() == (None, FORESTRY, FORESTRY)
+    clear()
+    report = run("x.csv", data=csv_file([good_row(**{"数据来源单位": ""})]), source="sy-amr")
+    assert report.created == 1
+    assert CreditFact.objects.values_list("source_department", "source_key", "source_name").get() == (department("sy-amr").pk, "sy-amr", AMR)
+
+    refused = run("penalties_gbk.csv", source="no-such-dept")
+    assert refused.outcome == importing.REFUSED and "来源部门“no-such-dept”不存在" in refused.file_errors[0]
+
+
+def test_the_same_number_from_another_source_is_another_fact():
+    data = csv_file([good_row(**{"数据来源单位": FORESTRY})])
+    run("x.csv", data=data)
+    report = run("x.csv", data=data, source="sy-amr")
+    assert report.created == 1 and CreditFact.objects.count() == 2
+
+
+# --- personal data --------------------------------------------------------------------------------------
+
+
+def test_a_natural_persons_identity_number_is_never_public():
+    decided = (today() - datetime.timedelta(days=5)).isoformat()
+    person = good_row(**{"行政相对人名称": "钱虚构", "行政相对人类别": "自然人", "统一社会信用代码": "", "证件类型": "身份证",
+                         "证件号码": PERSON_ID, "处罚决定日期": decided})
+    assert run("x.csv", data=csv_file([person])).created == 1
+
+    public = restrict(CreditFact.objects.all(), AnonymousUser(), "view")
+    fact = public.get()  # published, and visible to anyone …
+    assert fact.person_id_number == PERSON_ID
+    assert "person_id_number" not in CreditFact.public_fields and "legal_rep_id_number" not in CreditFact.public_fields
+    assert set(CreditFact.personal_fields) == {"person_id_number", "legal_rep_id_number"}
+    assert mask(fact.person_id_number) == "*" * 14 + PERSON_ID[-4:]  # … but shown masked
+    assert fact.received["cf_xdr_zjhm"] == "*" * 14 + PERSON_ID[-4:]
+    assert fact.match_status == MatchStatus.UNMATCHED and fact.enterprise is None  # never matched by name
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+
+def test_the_import_command(tmp_path):
+    out = io.StringIO()
+    call_command("import", KIND, str(DATA / "penalties_gbk.csv"), "--source", "sy-amr", stdout=out)
+    assert "新增 5" in out.getvalue() and CreditFact.objects.filter(source_key="sy-amr").count() == 5
+
+    bad = tmp_path / "bad-penalties.csv"
+    bad.write_bytes(csv_file([good_row(**{"处罚决定日期": "2025-02-31"})], "gbk"))
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import", KIND, str(bad), stdout=io.StringIO())
+    assert excinfo.value.returncode == 3
+    assert CreditFact.objects.count() == 5
+
+
+# --- the upload page ----------------------------------------------------------------------------------------
+
+
+def test_department_staff_upload_a_penalty_file_on_the_import_page(client, department_user, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(department_user)
+    bad = csv_file([good_row(), good_row(**{"行政处罚决定书文号": "十市监处罚〔2026〕901号", "统一社会信用代码": BAD_USCC})], "gbk")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("exchange:imports"), {"kind": KIND, "file": SimpleUploadedFile("处罚.csv", bad)})
+    page = client.get(response["Location"]).content.decode()
+    assert "文件有错误，未写入任何数据" in page and "第 3 行" in page and f"校验码应为 {make_uscc(BODY)[-1]}" in page
+    assert not CreditFact.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("exchange:imports"), {
+            "kind": KIND, "file": SimpleUploadedFile("处罚.csv", (DATA / "penalties_gbk.csv").read_bytes()), "option_source": "sy-amr"})
+    page = client.get(response["Location"]).content.decode()
+    assert "已导入" in page and CreditFact.objects.filter(source_key="sy-amr").count() == 5
+
+
+# --- the bulk path ------------------------------------------------------------------------------------------
+
+COMPARED = [f.name for f in CreditFact._meta.concrete_fields
+            if f.name not in ("id", "created_at", "updated_at", "created_in", "first_seen_at", "last_seen_at")]
+
+
+def facts_as_rows() -> dict[str, dict]:
+    return {row["decision_no"]: row for row in CreditFact.objects.values(*COMPARED)}
+
+
+def bulk(path, **options):
+    from zhiliang.credit.importers import bulk_import_penalties
+
+    with audit_context(actor=SYSTEM, reason="测试批量导入", source="test"):
+        return bulk_import_penalties(path, actor=SYSTEM, **options)
+
+
+@pytest.mark.parametrize("batch_size", [2, 5000])
+def test_the_bulk_path_produces_exactly_the_facts_of_the_per_row_path(tmp_path, batch_size):
+    build_registry()
+    rows = [good_row(**{"行政处罚决定书文号": f"B{i}", "处罚决定日期": (today() - datetime.timedelta(days=i)).isoformat()}) for i in range(1, 4)]
+    rows.append(good_row(**{"行政处罚决定书文号": "B9", "行政相对人名称": "十堰东风车桥配件有限公司", "统一社会信用代码": ""}))  # a name candidate
+    path = tmp_path / "p.csv"
+    path.write_bytes(csv_file(rows, "gbk") )
+    per_row = run("p.csv", data=path.read_bytes())
+    sample = run("penalties_gbk.csv")
+    assert (per_row.created, sample.created) == (4, 5)
+    expected = facts_as_rows()
+    assert expected["B9"]["match_status"] == MatchStatus.CANDIDATE
+    events = DomainEvent.objects.filter(name="credit.fact_recorded").count()
+    clear()
+    DomainEvent.objects.all().delete()
+
+    first = bulk(path, batch_size=batch_size)
+    second = bulk(DATA / "penalties_gbk.csv", batch_size=batch_size)
+    assert (first.outcome, first.created, second.created) == ("imported", 4, 5), first.errors + second.errors
+    assert facts_as_rows() == expected
+    assert DomainEvent.objects.filter(name="credit.fact_recorded").count() == events
+
+    again = bulk(DATA / "penalties_gbk.csv", batch_size=batch_size)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+    changed = tmp_path / "q.csv"
+    changed.write_bytes(csv_file([{**rows[0], "罚款金额（万元）": "7"}]))
+    assert bulk(changed).updated == 1 and CreditFact.objects.get(decision_no="B1").fine_wan == Decimal("7")
+
+
+def test_the_bulk_path_writes_nothing_from_a_file_with_errors_unless_the_good_rows_are_asked_for(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(csv_file([good_row(**{"行政处罚决定书文号": "C1"}), good_row(**{"行政处罚决定书文号": "C2", "处罚决定日期": "2025-02-31"}),
+                               good_row(**{"行政处罚决定书文号": "C3"}), good_row(**{"行政处罚决定书文号": "C1"})]))
+    report = bulk(path, batch_size=2)
+    assert report.outcome == "rejected" and not CreditFact.objects.exists()
+    assert [(e["row"], e["column"]) for e in report.errors] == [(3, "处罚决定日期"), (5, "行政处罚决定书文号")]
+    report = bulk(path, batch_size=2, good_rows=True)
+    assert (report.outcome, report.created, report.error_rows) == ("partial", 2, 2)
+    assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"C1", "C3"}
