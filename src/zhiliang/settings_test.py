@@ -21,3 +21,9 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/m
 
 INSTALLED_APPS = [*INSTALLED_APPS, "zhiliang.testing.testapp"]  # noqa: F405
 ROOT_URLCONF = "zhiliang.urls_test"
+
+# SQLite test databases live in a file (not shared-cache memory), so that tests with threads
+# meet SQLite's real locking — writers wait on the busy timeout, as in production — instead
+# of shared-cache "table is locked" errors.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

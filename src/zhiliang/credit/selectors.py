@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from zhiliang.core.permissions import restrict
 
 from .choices import MatchStatus, PartyKind
-from .models import CreditFact, public_facts
+from .models import CreditFact
 
 
 def review_queue(user) -> QuerySet[CreditFact]:
@@ -28,5 +28,6 @@ def facts_of(enterprise, user) -> QuerySet[CreditFact]:
 
 
 def public_facts_of(enterprise) -> QuerySet[CreditFact]:
-    """The facts of ``enterprise`` anyone may read today (``models.public_facts``)."""
-    return CreditFact.objects.filter(public_facts(), enterprise=enterprise).select_related("source_department")
+    """The facts of ``enterprise`` anyone may read today (``models.public_facts``, through the
+    one permission mechanism as the anonymous public)."""
+    return restrict(CreditFact.objects.filter(enterprise=enterprise), None, "view").select_related("source_department")

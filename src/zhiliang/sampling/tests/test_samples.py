@@ -513,8 +513,6 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers():
 
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs one writer at a time (immediate transactions): no race to test")
     world = build_world()
     barrier = threading.Barrier(4)
     numbers, errors = [], []
