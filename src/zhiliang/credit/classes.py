@@ -346,7 +346,7 @@ def recompute_all(*, actor, on: datetime.date | None = None, batch: int = BATCH)
     for start in range(0, len(ids), batch):
         for outcome, count in recompute_batch(actor=actor, enterprise_ids=ids[start:start + batch], on=on, rule_values=values).items():
             totals[outcome] += count
-    return (f"{len(ids)} 家企业重新计算信用风险分类：{totals['created']} 家首次分类，{totals['changed']} 家分类变化，"
+    return (f"共 {len(ids)} 家企业，{totals['created']} 家首次分类，{totals['changed']} 家分类变化，"
             f"{totals['updated']} 家依据变化，{totals['unchanged']} 家不变，{totals['unclassified']} 家不再分类")
 
 
