@@ -292,7 +292,7 @@ def test_the_daily_job_recomputes_every_enterprise_in_batches():
     plain = enterprise()
     with as_system("每日"):
         summary = classes.recompute_all(actor=SYSTEM, on=ON, batch=1)
-    assert summary.startswith("2 家企业") and "2 家首次分类" in summary
+    assert summary.startswith("共 2 家企业，2 家首次分类") and "2 家首次分类" in summary
     assert classes.current_classes([listed.pk, plain.pk]) == {listed.pk: "C", plain.pk: "B"}
     [(job, text)] = run_daily(D(2026, 6, 2), names=["credit-classes"])  # the listing ended on 06-01
     assert job.name == "credit-classes" and "分类变化" in text
