@@ -55,13 +55,14 @@ def test_capture_and_restore_carry_the_context_into_a_worker(city_admin):
     with audit_context(actor=city_admin, reason="导入", source="import", request_id="r-42"):
         captured = audit.capture()
     assert audit.current_context() is None
+    before = ObjectChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     # the worker side: no context until restored
     with audit.restore(captured) as ctx:
         assert ctx.actor_id == city_admin.pk and ctx.request_id == "r-42" and ctx.reason == "导入"
         dept = Department.objects.get(code="sy-qts")
         dept.note = "由任务写入"
         dept.save()
-    change = ObjectChange.objects.get(object_id=str(dept.pk), action=ChangeAction.UPDATE)
+    change = ObjectChange.objects.get(pk__gt=before, content_type__model="department", object_id=str(dept.pk), action=ChangeAction.UPDATE)
     assert (change.actor_id, change.request_id, change.source) == (city_admin.pk, "r-42", "import")
 
 
