@@ -381,6 +381,53 @@ _r(
     description="省级批准文件为外部文书；2025年征求意见稿拟取消该环节，故可切换。",
 )
 
+_r(
+    "RULE_CREDIT_SERIOUS_LIST_PUBLISH_WD",
+    "作出列入严重违法失信名单决定后公示的期限",
+    20,
+    "working_days",
+    _SRC_44,
+    CREDIT,
+    unit="个工作日",
+    minimum=1,
+    maximum=60,
+    description="自作出列入决定之日起，通过信用信息公示系统公示。",
+)
+_r(
+    "RULE_CREDIT_OBJECTION_REVIEW_WD",
+    "信用信息异议的核查期限（自收到异议之日起）",
+    10,
+    "working_days",
+    "湖北省公共信用信息异议处理通行做法（本系统假设，可配置）",
+    CREDIT,
+    unit="个工作日",
+    minimum=1,
+    maximum=60,
+    description="核查期间该信息标注“异议处理中”。",
+)
+_r(
+    "RULE_CREDIT_REPAIR_DECISION_WD",
+    "信用修复申请的审核期限（自受理之日起）",
+    15,
+    "working_days",
+    _SRC_REPAIR,
+    CREDIT,
+    unit="个工作日",
+    minimum=1,
+    maximum=60,
+)
+_r(
+    "RULE_CREDIT_MEASURE_FEEDBACK_WD",
+    "联合奖惩实施部门反馈执行情况的期限（自案件发起之日起）",
+    20,
+    "working_days",
+    "联合奖惩合作备忘录；省级联合奖惩系统通行做法（本系统假设，可配置）",
+    CREDIT,
+    unit="个工作日",
+    minimum=1,
+    maximum=90,
+)
+
 # --- 信用风险分类 Credit-risk class (credit/classes.py, docs/credit-class.md) ---------------------
 # rule set "zl-credit-class-1" after SAMR 国市监信发〔2022〕6号: risk points per indicator (基础信息,
 # 违法违规, 质量, 其他), positive indicators deduct; thresholds give A–D; overrides come last.

@@ -71,3 +71,80 @@ class RiskClass(models.TextChoices):
     B = "B", _("B类（信用风险一般）")
     C = "C", _("C类（信用风险较高）")
     D = "D", _("D类（信用风险高）")
+
+
+class ListKind(models.TextChoices):
+    """名单 — the lists an entity may be put on; entering one opens the joint measures."""
+
+    SERIOUS = "serious", _("严重违法失信名单")
+    RED = "red", _("守信红名单")
+
+
+class ListEntryStatus(models.TextChoices):
+    """列入名单的流程: proposal → approval one level up → notice → publication (measures in force)
+    → removal; a proposal may be rejected or withdrawn before publication."""
+
+    PROPOSED = "proposed", _("已提出，待批准")
+    APPROVED = "approved", _("已批准，待告知")
+    NOTIFIED = "notified", _("已告知，待公示")
+    PUBLISHED = "published", _("已公示，惩戒措施执行中")
+    REMOVED = "removed", _("已移出")
+    REJECTED = "rejected", _("未批准")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class RemovalWay(models.TextChoices):
+    """移出名单的方式."""
+
+    APPLICATION = "application", _("依申请提前移出")
+    AUTOMATIC = "automatic", _("期满自动移出")
+    REVOKED = "revoked", _("列入决定被撤销")
+
+
+class MeasureKind(models.TextChoices):
+    PUNISHMENT = "punishment", _("失信惩戒")
+    REWARD = "reward", _("守信激励")
+
+
+class MeasureTrigger(models.TextChoices):
+    """What puts an entity under a catalogue measure."""
+
+    SERIOUS_LIST = "serious_list", _("列入严重违法失信名单")
+    RED_LIST = "red_list", _("列入守信红名单")
+    CLASS_A = "class_a", _("信用风险分类为A类")
+    CLASS_D = "class_d", _("信用风险分类为D类")
+
+
+class CaseStatus(models.TextChoices):
+    """联合奖惩案件: open until the executing department first feeds back; closed when the
+    entity leaves the list (or the measure's duration ends)."""
+
+    OPEN = "open", _("待反馈")
+    FED_BACK = "fed_back", _("已反馈")
+    CLOSED = "closed", _("已结束")
+
+
+class FeedbackOutcome(models.TextChoices):
+    """执行部门的反馈."""
+
+    NORMAL = "normal", _("正常办理（未发现需限制事项）")
+    RESTRICTED = "restricted", _("已限制/不予办理")
+    FAST_TRACKED = "fast_tracked", _("已予容缺受理/绿色通道")
+    REDUCED = "reduced", _("已减少检查频次")
+    NOT_APPLICABLE = "not_applicable", _("不适用")
+
+
+class ObjectionStatus(models.TextChoices):
+    """信用信息异议."""
+
+    PENDING = "pending", _("核查中")
+    UPHELD = "upheld", _("异议成立，已更正或撤销")
+    REJECTED = "rejected", _("异议不成立，维持")
+
+
+class RepairStatus(models.TextChoices):
+    """信用修复申请."""
+
+    PENDING = "pending", _("审核中")
+    GRANTED = "granted", _("准予修复")
+    REFUSED = "refused", _("不予修复")

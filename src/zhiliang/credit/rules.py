@@ -104,3 +104,102 @@ def publicity_end(fact) -> datetime.date | None:
             end = fact.valid_until + datetime.timedelta(days=1)
         return end
     return workdays.add_calendar_months(start, rules.value(TIER_MONTHS[Severity(tier_of(fact))], on))
+
+
+# --- lists, objections, repair, joint measures --------------------------------------------------
+
+LIST_PUBLISH_WD = "RULE_CREDIT_SERIOUS_LIST_PUBLISH_WD"
+LIST_APPLY_YEARS = "RULE_CREDIT_SERIOUS_LIST_REMOVAL_APPLY_YEARS"
+LIST_AUTO_YEARS = "RULE_CREDIT_SERIOUS_LIST_AUTO_REMOVAL_YEARS"
+LIST_APPROVAL = "RULE_CREDIT_SERIOUS_LIST_PROVINCIAL_APPROVAL"
+OBJECTION_WD = "RULE_CREDIT_OBJECTION_REVIEW_WD"
+REPAIR_WD = "RULE_CREDIT_REPAIR_DECISION_WD"
+FEEDBACK_WD = "RULE_CREDIT_MEASURE_FEEDBACK_WD"
+REPAIR_MONTHS = "RULE_CREDIT_REPAIR_MONTHS"
+REPAIR_MONTHS_FOOD_DRUG = "RULE_CREDIT_REPAIR_MONTHS_FOOD_DRUG"
+TIER_REPAIR_MONTHS = {Severity.GENERAL: "RULE_CREDIT_TIER_GENERAL_REPAIR_MONTHS", Severity.SERIOUS: "RULE_CREDIT_TIER_SERIOUS_REPAIR_MONTHS"}
+
+#: words of a licence action that bar credit repair (suspension, licence revocation, bans)
+NO_REPAIR_ACTIONS = ("吊销", "责令停产停业", "责令关闭", "停业", "撤销许可", "限制从业", "禁止从业")
+#: words that put a penalty in the food / drugs / special-equipment domains (1-year repair wait)
+FOOD_DRUG_WORDS = ("食品", "药品", "特种设备", "医疗器械", "化妆品", "疫苗")
+
+
+def approval_required(on: datetime.date | None = None) -> bool:
+    """Whether a county or city listing needs approval one level up
+    (RULE_CREDIT_SERIOUS_LIST_PROVINCIAL_APPROVAL, switchable: a 2025 draft removes the step)."""
+    return bool(rules.value(LIST_APPROVAL, on))
+
+
+def list_publish_due(decided_on: datetime.date) -> datetime.date:
+    """The last day to publish a listing decision: 20 working days (Order 44)."""
+    return workdays.add_working_days(decided_on, rules.value(LIST_PUBLISH_WD, decided_on))
+
+
+def list_removal_dates(published_on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """(first day removal may be applied for, day of automatic removal): 1 and 3 years after
+    publication (Order 44), on the same calendar day."""
+    return (
+        workdays.add_calendar_months(published_on, 12 * rules.value(LIST_APPLY_YEARS, published_on)),
+        workdays.add_calendar_months(published_on, 12 * rules.value(LIST_AUTO_YEARS, published_on)),
+    )
+
+
+def objection_review_due(filed_on: datetime.date) -> datetime.date:
+    return workdays.add_working_days(filed_on, rules.value(OBJECTION_WD, filed_on))
+
+
+def repair_decision_due(applied_on: datetime.date) -> datetime.date:
+    return workdays.add_working_days(applied_on, rules.value(REPAIR_WD, applied_on))
+
+
+def feedback_due(opened_on: datetime.date) -> datetime.date:
+    return workdays.add_working_days(opened_on, rules.value(FEEDBACK_WD, opened_on))
+
+
+def is_food_drug_special(fact) -> bool:
+    """A penalty in the food, drugs or special-equipment domains (its title, legal basis or
+    content names one) waits a year for repair instead of six months."""
+    text = f"{fact.title} {fact.legal_basis} {fact.content}"
+    return any(word in text for word in FOOD_DRUG_WORDS)
+
+
+def repair_eligibility(fact) -> tuple[datetime.date | None, str]:
+    """(first day a repair may be applied for, reason) — ``None`` with the reason when the
+    fact cannot be repaired.
+
+    * not adverse, not public, already ended or repaired: nothing to repair;
+    * a penalty with suspension, closure, licence revocation or a ban: never (Order 45);
+    * Order 45 regime: 3-month penalties (通报批评 / low fine) have nothing to repair early —
+      eligible from publication; others after 6 months of publicity, 1 year for food, drugs,
+      special equipment (信用修复管理办法);
+    * 2025 tiers (and every adverse non-penalty fact): minor — none needed (stops at 3 months);
+      general after 3 months; serious after 1 year.
+    """
+    from .choices import FactStatus
+
+    if fact.kind not in ADVERSE_KINDS:
+        return None, "该信息不属于失信信息，无需修复"
+    if fact.kind == FactKind.SERIOUS_LIST:
+        return None, "严重违法失信名单通过申请移出名单办理，不适用信用修复"
+    if fact.status != FactStatus.ACTIVE:
+        return None, f"该信息状态为“{fact.get_status_display()}”，无需修复"
+    start = publicity_start(fact)
+    if start is None or not fact.is_publishable:
+        return None, "该信息未公示，无需修复"
+    if fact.kind == FactKind.PENALTY and any(word in (fact.licence_action or "") for word in NO_REPAIR_ACTIONS):
+        return None, f"处罚含“{fact.licence_action}”，依法不予信用修复"
+    on = fact.decided_on or start
+    if fact.kind == FactKind.PENALTY and regime_on(on) == ORDER45:
+        if fact.is_criticism_or_low_fine:
+            return start, "公示期3个月的处罚信息，公示后即可申请提前停止公示"
+        if is_food_drug_special(fact):
+            months = rules.value(REPAIR_MONTHS_FOOD_DRUG, on)
+            return workdays.add_calendar_months(start, months), f"食品、药品、特种设备领域的处罚，公示满{months}个月后可申请"
+        months = rules.value(REPAIR_MONTHS, on)
+        return workdays.add_calendar_months(start, months), f"行政处罚信息公示满{months}个月后可申请"
+    tier = Severity(tier_of(fact))
+    if tier == Severity.MINOR:
+        return None, "轻微失信信息公示期满自动停止公示，无需修复"
+    months = rules.value(TIER_REPAIR_MONTHS[tier], on)
+    return workdays.add_calendar_months(start, months), f"{tier.label}失信信息公示满{months}个月后可申请"
