@@ -9,5 +9,8 @@ class CreditConfig(AppConfig):
 
     def ready(self) -> None:
         from . import classes, handlers  # noqa: F401 — handlers registers the domain-event handlers
+        from .services import disputes, lists, measures, reports
 
         classes.register()  # class recomputation on fact events, the daily job, the sampling pools' provider
+        for part in (lists, measures, disputes, reports):
+            part.register()
