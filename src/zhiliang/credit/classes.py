@@ -266,7 +266,8 @@ def current_class(enterprise) -> str:
 # --- recomputation: events and the daily job --------------------------------------------------------------------
 
 #: events of the facts services after which the enterprises concerned are recomputed
-FACT_EVENTS = ("credit.fact_recorded", "credit.fact_changed", "credit.fact_revoked", "credit.match_confirmed", "credit.match_undone")
+FACT_EVENTS = ("credit.fact_recorded", "credit.fact_changed", "credit.fact_revoked", "credit.match_confirmed", "credit.match_undone",
+               "credit.publicity_ended")
 #: payload keys of the facts services' events naming an enterprise concerned (``search_key``s)
 _PAYLOAD_KEYS = ("enterprise", "previous_enterprise")
 

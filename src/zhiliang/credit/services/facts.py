@@ -15,7 +15,9 @@ undoing a wrong tie (STYLE.md §2: every write of facts is here).
 * :func:`unmatch` — undo a wrong tie: the fact goes back to the review queue unmatched, the
   reason and the former enterprise in the change log and the event;
 * :func:`revoke_fact` — the decision was revoked: the fact leaves public view at once (the
-  rule allows 3 working days; the deadline is in the event).
+  rule allows 3 working days; the deadline is in the event);
+* :func:`end_publicity` — publicity stops early: a granted credit repair, or a listing removed
+  from its list.
 
 Region of a fact = its enterprise's region; ``None`` (city-wide) while unmatched.
 
@@ -28,7 +30,7 @@ Events (payloads JSON; ``enterprise_key`` = ``Enterprise.search_key`` when match
   ``"previous_enterprise"`` (key or null) when the match moved;
 * ``credit.match_confirmed`` / ``credit.match_rejected`` / ``credit.match_undone``
   (``"reason"``, ``"previous_enterprise"``) / ``credit.fact_revoked`` (``"revoked_on"``,
-  ``"withdraw_due"``).
+  ``"withdraw_due"``) / ``credit.publicity_ended`` (``"ended_on"``, ``"repaired"``, ``"reason"``).
 """
 
 from __future__ import annotations
@@ -277,4 +279,26 @@ def revoke_fact(*, actor, fact: CreditFact, on: datetime.date) -> CreditFact:
     fact.save()
     recheck(fact, actor, "view")
     _emit("credit.fact_revoked", fact, revoked_on=on, withdraw_due=rules.withdraw_due(on))
+    return fact
+
+
+@service(event="credit.publicity_ended")
+def end_publicity(*, actor, fact: CreditFact, on: datetime.date, reason: str, repaired: bool = False) -> CreditFact:
+    """Stop the publicity of ``fact`` early, from ``on`` (the fact leaves every public view that
+    day and stays visible to permitted staff with its history): a granted credit repair
+    (``repaired=True``: status "repaired") or the removal of a listing from its list.  An end
+    already earlier than ``on`` stands."""
+    _require_staff_write(actor, fact, "change")
+    if fact.status == FactStatus.REVOKED:
+        raise ValidationError({"status": f"该信用信息已于 {fact.revoked_on:%Y-%m-%d} 撤销"})
+    if not _text(reason):
+        raise ValidationError({"reason": "请说明停止公示的原因"})
+    if fact.publicity_ends_on is None or on < fact.publicity_ends_on:
+        fact.publicity_ends_on = on
+    if repaired:
+        fact.status = FactStatus.REPAIRED
+        fact.repaired_on = on
+    fact.save()
+    recheck(fact, actor, "view")
+    _emit("credit.publicity_ended", fact, ended_on=on, repaired=repaired, reason=_text(reason))
     return fact
