@@ -52,8 +52,13 @@ DF_CAP = 5000
 WINDOW_CHUNK = 2000
 #: … and gives up chunking (one full query) after this many
 WINDOW_MAX_SCAN = 40_000
-#: how long an exact token frequency is remembered (frequencies move slowly)
+#: how long a token frequency is remembered (frequencies move slowly)
 DF_CACHE_SECONDS = 6 * 3600
+#: how often PostgreSQL's most-common-token statistics are re-read
+COMMON_REFRESH_SECONDS = 600
+#: past the window, matches are counted exactly only when the driver token has at most this
+#: many index rows (each row read costs index probes); beyond, the count is estimated ("约")
+EXACT_COUNT_MAX_ROWS = 1000
 TOKEN_MAX = 64
 MAX_PER_PAGE = 100
 
@@ -583,11 +588,16 @@ def _document_frequencies(tokens: Iterable[str]) -> dict[str, int]:
     capped = [t for t in tokens if df[t] >= DF_CAP]
     if len(capped) > 1:
         for token in capped:
-            df[token] = _exact_frequency(token)
+            df[token] = _frequency(token)
     return df
 
 
-def _exact_frequency(token: str) -> int:
+def _frequency(token: str) -> int:
+    """How many index rows hold ``token``: on PostgreSQL, for the most common tokens, the
+    planner's statistics (``pg_stats`` most-common values × the table's rows — counting
+    汽车 through hundreds of thousands of rows would cost more than the search); otherwise
+    counted.  Remembered in the cache: frequencies move slowly, and they only rank tokens and
+    scale estimates."""
     import hashlib
 
     from django.core.cache import cache
@@ -595,12 +605,46 @@ def _exact_frequency(token: str) -> int:
     key = "zl-search-df:" + hashlib.sha1(token.encode()).hexdigest()
     count = cache.get(key)
     if count is None:
-        _, tok_table = _tables()
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM {tok_table} WHERE token = %s", [token])
-            count = cur.fetchone()[0]
+        count = _common_tokens().get(token)
+        if count is None:
+            _, tok_table = _tables()
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT COUNT(*) FROM {tok_table} WHERE token = %s", [token])
+                count = cur.fetchone()[0]
         cache.set(key, count, DF_CACHE_SECONDS)
     return count
+
+
+_COMMON: dict[str, Any] = {"at": 0.0, "tokens": {}}
+
+
+def _common_tokens() -> dict[str, int]:
+    """PostgreSQL's most common tokens with their estimated row counts (from ``pg_stats``,
+    which ``ANALYZE`` keeps; the statistics target of the column is raised by migration
+    core 0004), read at most every :data:`COMMON_REFRESH_SECONDS`; empty elsewhere."""
+    if connection.vendor != "postgresql":
+        return {}
+    import time
+
+    now = time.monotonic()
+    if _COMMON["at"] and now - _COMMON["at"] < COMMON_REFRESH_SECONDS:
+        return _COMMON["tokens"]
+    from .models import SearchToken
+
+    table = SearchToken._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples FROM pg_stats s "
+            "JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname) "
+            "WHERE s.tablename = %s AND s.attname = 'token' AND s.schemaname = current_schema()",
+            [table],
+        )
+        row = cur.fetchone()
+    tokens: dict[str, int] = {}
+    if row and row[0] and row[2] and row[2] > 0:
+        tokens = {value: int(freq * row[2]) for value, freq in zip(row[0], row[1])}
+    _COMMON.update(at=now, tokens=tokens)
+    return tokens
 
 
 def _plan(parsed: ParsedQuery, kinds: list[Kind] | None, user) -> _Plan | None:
@@ -734,8 +778,12 @@ def _scan(plan: _Plan, keys: tuple[str, ...], limit: int) -> tuple[list[tuple], 
             by_id = {row[0]: row for row in rows}
             found += [by_id[i] for i in ids if i in by_id]
         if len(found) >= limit or len(chunk) < size:
-            # complete: the driver ran out and no match was cut off by the limit
-            return found[:limit], scanned + len(chunk), len(chunk) < size and len(found) <= limit
+            # complete: the driver ran out and no match was cut off by the limit; the rows
+            # read are counted up to the limit-th match (the match density of the estimate)
+            read = len(chunk)
+            if len(found) > limit:
+                read = ids.index(found[limit - 1][0]) + 1
+            return found[:limit], scanned + read, len(chunk) < size and len(found) <= limit
         after = chunk[-1][1:]
         scanned += size
         size = min(size * 4, WINDOW_CHUNK)  # sparse matches: read larger chunks
@@ -774,13 +822,14 @@ def explain_sql(query: str, kinds: Iterable[str] | None = None, user=None) -> li
 
 
 def _count(plan: _Plan, kinds: list[Kind] | None, matched: int, scanned: int | None) -> tuple[int, bool]:
-    """The number of matches: estimated from the window's match density times the
-    driver token's frequency when the window read part of the driver's rows; else
-    counted exactly up to COUNT_CAP and estimated beyond."""
+    """The number of matches: when the window read part of the driver's rows, estimated
+    from the window's match density times the driver token's frequency — counted exactly
+    only when that driver is rare (:data:`EXACT_COUNT_MAX_ROWS`) and the estimate small;
+    else counted exactly up to COUNT_CAP and estimated beyond."""
     if scanned:
-        frequency = _exact_frequency(plan.driver)
+        frequency = _frequency(plan.driver)
         estimate = max(matched, int(frequency * matched / scanned))
-        if estimate > COUNT_CAP or frequency > WINDOW_MAX_SCAN:
+        if estimate > COUNT_CAP or frequency > EXACT_COUNT_MAX_ROWS:
             # many matches, or a driver too common to count through: say "about"
             digits = max(0, len(str(estimate)) - 2)
             return max(matched, round(estimate, -digits)), True

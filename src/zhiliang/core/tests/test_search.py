@@ -154,6 +154,41 @@ def test_large_counts_are_estimated(kind, monkeypatch):
     assert len(res.hits) == 20
 
 
+def test_counts_past_the_window_are_exact_only_for_a_rare_driver(kind, monkeypatch):
+    """Past the window the exact count walks every row of the driver token (with index probes
+    each): it is done when the driver is rare, and estimated ("约") when it is common."""
+    monkeypatch.setattr(search, "WINDOW", 20)
+    search.write_documents(KIND, {f"r{i}": Document(title=f"{i}号汽车修理厂" if i % 2 == 0 else f"{i}号汽车销售店") for i in range(300)})
+    res = search.search("汽车修理", kinds=[KIND])
+    assert (res.count, res.count_is_estimate) == (150, False)
+    monkeypatch.setattr(search, "EXACT_COUNT_MAX_ROWS", 100)  # the driver token has 150 rows
+    res = search.search("汽车修理", kinds=[KIND])
+    assert res.count_is_estimate and res.count_label.startswith("约 ")
+    assert 100 <= res.count <= 200
+
+
+def test_common_token_frequencies_come_from_the_planner_statistics_on_postgresql(kind):
+    """Ranking the tokens of a query needs their frequencies: PostgreSQL reads the most common
+    ones from ``pg_stats`` (kept by ANALYZE, target raised by migration core 0004) instead of
+    counting hundreds of thousands of rows; SQLite counts.  Either way the figure is right."""
+    from django.core.cache import cache
+
+    search.write_documents(KIND, {f"f{i}": Document(title=f"{i}号食品店") for i in range(400)})
+    _, tokens = search._tables()
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {tokens}")
+    search._COMMON.update(at=0.0, tokens={})
+    cache.clear()
+    true = SearchToken.objects.filter(token="食品").count()
+    assert true >= 400
+    common = search._common_tokens()
+    if connection.vendor == "postgresql":
+        assert abs(common["食品"] - true) <= true * 0.1
+    else:
+        assert common == {}
+    assert abs(search._frequency("食品") - true) <= true * 0.1
+
+
 # --- permission ----------------------------------------------------------------------------
 
 
