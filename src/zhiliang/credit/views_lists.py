@@ -1,3 +1,417 @@
-"""(being written)"""
+"""The pages of the serious-dishonesty and red lists (namespace ``credit``).
 
-urlpatterns: list = []
+Staff, under /staff/credit/lists/: the entries (filters: list, status, region), one entry with
+its facts, the workflow actions this user may take in its current status and its history from
+the change log, the proposal form, the approval queue, the periodic publications.  An
+enterprise account sees its own entry and, from the first day allowed, applies for removal.
+Public, under /xinyong/mingdan/: the entries in force and the periodic publications.
+
+Every query starts from ``restrict``/``get_for_user`` (outside the scope → 404); every write
+goes through ``services.lists`` in the request's audit context."""
+
+from __future__ import annotations
+
+import functools
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, re_path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from zhiliang.core.models import ObjectChange, Region
+from zhiliang.core.permissions import can, codename, get_for_user, has_perm, is_staff_user, restrict
+from zhiliang.core.views import form_errors_message, paginate, throttle, web_context
+from zhiliang.enterprises.models import Enterprise
+
+from .api.lists import ListEntryFilterSet, ListPublicationFilterSet
+from .choices import ListEntryStatus, ListKind, RemovalWay
+from .models import CreditFact, ListEntry, ListPublication
+from .services import lists as services
+
+S = ListEntryStatus
+DateInput = functools.partial(forms.DateInput, attrs={"type": "date"}, format="%Y-%m-%d")
+public_page = throttle("credit-public", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
+
+
+def today():
+    return timezone.localdate()
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+class ProposeForm(forms.Form):
+    list_kind = forms.ChoiceField(label=_lazy("名单"), choices=ListKind.choices, initial=ListKind.SERIOUS)
+    facts = forms.ModelMultipleChoiceField(label=_lazy("依据的信用信息"), queryset=CreditFact.objects.none(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    grounds = forms.CharField(label=_lazy("列入事由"), widget=forms.Textarea(attrs={"rows": 4}))
+    legal_basis = forms.CharField(label=_lazy("列入依据"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=_lazy("如《市场监督管理严重违法失信名单管理办法》第二条"))
+
+    def __init__(self, *args, facts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if facts is not None:
+            self.fields["facts"].queryset = facts
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(label=_lazy("不予批准的理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_lazy("撤回原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExternalApprovalForm(forms.Form):
+    document_no = forms.CharField(label=_lazy("省级批准文书文号"), max_length=100)
+    document_on = forms.DateField(label=_lazy("批准文书日期"), widget=DateInput(), initial=today)
+
+
+class NotifyForm(forms.Form):
+    decision_no = forms.CharField(label=_lazy("列入决定书文号"), max_length=100)
+    decided_on = forms.DateField(label=_lazy("列入决定日期"), widget=DateInput(), initial=today)
+    notified_on = forms.DateField(label=_lazy("告知日期"), widget=DateInput(), initial=today)
+    method = forms.CharField(label=_lazy("告知方式"), max_length=40, initial=_lazy("直接送达"),
+                             help_text=_lazy("直接送达、邮寄送达、公告送达等"))
+
+
+class PublishForm(forms.Form):
+    published_on = forms.DateField(label=_lazy("公示日期"), widget=DateInput(), initial=today)
+
+
+class RemoveForm(forms.Form):
+    way = forms.ChoiceField(label=_lazy("移出方式"), choices=RemovalWay.choices)
+    removed_on = forms.DateField(label=_lazy("移出日期"), widget=DateInput(), initial=today)
+    note = forms.CharField(label=_lazy("移出说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RemovalApplyForm(forms.Form):
+    applied_on = forms.DateField(label=_lazy("申请日期"), widget=DateInput(), initial=today)
+    reason = forms.CharField(label=_lazy("申请理由"), widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text=_lazy("说明已履行的义务、纠正违法行为和消除不良影响的情况"))
+
+
+class PublicationForm(forms.Form):
+    list_kind = forms.ChoiceField(label=_lazy("名单"), choices=ListKind.choices, initial=ListKind.SERIOUS)
+    number = forms.CharField(label=_lazy("期号"), max_length=40, help_text=_lazy("如“2026年第10期”"))
+    period_start = forms.DateField(label=_lazy("统计期自"), widget=DateInput())
+    period_end = forms.DateField(label=_lazy("统计期至"), widget=DateInput())
+    published_on = forms.DateField(label=_lazy("公布日期"), widget=DateInput(), initial=today)
+
+
+#: the workflow actions: step -> (form, service call, label, success message, audit reason)
+STEPS = {
+    "approve": (NoteForm, lambda u, e, d: services.approve(actor=u, entry=e, note=d["note"]), _lazy("批准"), _lazy("已批准列入申请。下一步：作出决定并告知企业。")),
+    "reject": (RejectForm, lambda u, e, d: services.reject(actor=u, entry=e, note=d["note"]), _lazy("不予批准"), _lazy("已不予批准。")),
+    "external-approval": (ExternalApprovalForm, lambda u, e, d: services.record_external_approval(
+        actor=u, entry=e, document_no=d["document_no"], document_on=d["document_on"]), _lazy("录入省级批准文书"), _lazy("已录入省级批准文书。")),
+    "notify": (NotifyForm, lambda u, e, d: services.notify(actor=u, entry=e, decision_no=d["decision_no"], decided_on=d["decided_on"],
+                                                           notified_on=d["notified_on"], method=d["method"]),
+               _lazy("登记决定与告知"), _lazy("已登记列入决定和告知；请在应公示日期前公示。")),
+    "publish": (PublishForm, lambda u, e, d: services.publish(actor=u, entry=e, published_on=d["published_on"]), _lazy("公示"),
+                _lazy("已公示，惩戒措施开始执行。")),
+    "withdraw": (WithdrawForm, lambda u, e, d: services.withdraw(actor=u, entry=e, reason=d["reason"]), _lazy("撤回"), _lazy("已撤回。")),
+    "remove": (RemoveForm, lambda u, e, d: services.remove(actor=u, entry=e, way=d["way"], removed_on=d["removed_on"], note=d["note"]),
+               _lazy("移出名单"), _lazy("已移出名单，相关信用信息停止公示。")),
+    "removal-apply": (RemovalApplyForm, lambda u, e, d: services.apply_removal(actor=u, entry=e, applied_on=d["applied_on"], reason=d["reason"]),
+                      _lazy("申请移出"), _lazy("已提交移出申请，等待审核。")),
+}
+
+
+def available_steps(entry: ListEntry, user) -> list[str]:
+    """The workflow actions ``user`` may take on ``entry`` in its current status."""
+    steps: list[str] = []
+    may_change = can(entry, user, "change")
+    if entry.status == S.PROPOSED:
+        if entry.approval_required and entry.deciding_region.level == "county" and services.checks.may_approve(user, entry):
+            steps += ["approve", "reject"]
+        if entry.approval_required and entry.deciding_region.level != "county" and may_change and services.checks.is_proposing_side(user, entry):
+            steps.append("external-approval")
+        if not entry.approval_required and may_change:
+            steps.append("notify")
+    elif entry.status == S.APPROVED and may_change:
+        steps.append("notify")
+    elif entry.status == S.NOTIFIED and may_change:
+        steps.append("publish")
+    elif entry.status == S.PUBLISHED:
+        if (may_change or services.checks.is_own_enterprise(user, entry)) and not entry.removal_applied_on and (
+                entry.removal_apply_from is None or today() >= entry.removal_apply_from):
+            steps.append("removal-apply")
+        if may_change:
+            steps.append("remove")
+    if entry.status in (S.PROPOSED, S.APPROVED, S.NOTIFIED) and may_change and services.checks.is_proposing_side(user, entry):
+        steps.append("withdraw")
+    return steps
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def staff_required(view):
+    """Signed in with a staff-side membership (else 403)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_superuser or is_staff_user(request.user)):
+            raise PermissionDenied(_("您的角色无权访问此页面"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def fetch(queryset, user, action: str = "view", **lookup):
+    """``get_for_user``, except that a role without the model's view permission gets 403."""
+    try:
+        return get_for_user(queryset, user, action, **lookup)
+    except Http404:
+        if not has_perm(user, codename(queryset.model, "view")):
+            raise PermissionDenied(_("您的角色无权访问此页面")) from None
+        raise
+
+
+def _entries():
+    return ListEntry.objects.select_related("enterprise", "region", "deciding_region", "department")
+
+
+def _params(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params
+
+
+def _region_choices(user):
+    """The regions a user may filter by: Shiyan's counties (county staff: their own)."""
+    qs = Region.objects.filter(level__in=("city", "county")).order_by("sort_order", "code")
+    return [("", _("全部"))] + [(r.code, r.name) for r in qs]
+
+
+def history(obj, limit: int = 100):
+    """The change-log rows of ``obj``, oldest first (who, when, what, why)."""
+    kind = ContentType.objects.get_for_model(type(obj))
+    return list(ObjectChange.objects.filter(content_type=kind, object_id=str(obj.pk)).order_by("time", "id")[:limit])
+
+
+def publication_tables(publication: ListPublication) -> list[tuple]:
+    """The three tables of a publication as published: (title, rows, key)."""
+    return [
+        (_("截至统计期末在列"), publication.entries, "entries"),
+        (_("本期新列入"), publication.added, "added"),
+        (_("本期移出"), publication.removed, "removed"),
+    ]
+
+
+# --- staff pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def entry_list(request):
+    """列入名单记录: what the user may see (own scope, plus published entries), with filters."""
+    if not (request.user.is_superuser or is_staff_user(request.user) or has_perm(request.user, "credit.view_listentry")):
+        raise PermissionDenied(_("您的角色无权访问此页面"))
+    qs = restrict(_entries(), request.user, "view")
+    filterset = ListEntryFilterSet(_params(request), queryset=qs)
+    filterset.form.fields["region"] = forms.ChoiceField(label=_("区划"), choices=_region_choices(request.user), required=False)
+    results = filterset.qs if filterset.is_valid() else qs.none()
+    page = paginate(request, results.order_by("-proposed_on", "-pk"))
+    return render(request, "credit/lists/entry_list.html", {
+        "page": page, "filterset": filterset, "can_add": has_perm(request.user, "credit.add_listentry"),
+        "waiting": restrict(ListEntry.objects.filter(status=S.PROPOSED), request.user, "change").count(),
+    })
+
+
+@login_required
+def entry_detail(request, pk: int):
+    entry = fetch(_entries().select_related("proposed_by", "approved_by", "removed_by", "fact"), request.user, pk=pk)
+    user = request.user
+    staff = user.is_superuser or is_staff_user(user)
+    steps = available_steps(entry, user)
+    forms_ = {step: STEPS[step][0](auto_id=f"id_{step}_%s") for step in steps}
+    if "notify" in forms_ and entry.decision_no:
+        forms_["notify"].initial["decision_no"] = entry.decision_no
+    actions = [{"step": step, "label": STEPS[step][2], "form": forms_[step]} for step in steps]
+    return render(request, "credit/lists/entry_detail.html", {
+        "entry": entry, "staff": staff, "actions": actions,
+        "facts": restrict(entry.facts.select_related("source_department"), user, "view"),
+        "history": history(entry) if staff else [],
+    })
+
+
+@require_POST
+@login_required
+def entry_step(request, pk: int, step: str):
+    """One workflow action (approve, reject, external-approval, notify, publish, withdraw, remove,
+    removal-apply) posted from the entry's page."""
+    if step not in STEPS:
+        raise Http404(_("未知的操作"))
+    entry = fetch(_entries(), request.user, pk=pk)
+    form_class, call, label, success = STEPS[step]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "；".join(f"{form.fields[n].label if n in form.fields else ''}：{'；'.join(e)}" for n, e in form.errors.items())
+        messages.error(request, _("未办理：%(errors)s") % {"errors": errors})
+        return redirect("credit:list-entry-detail", pk=entry.pk)
+    try:
+        with web_context(request, f"{label}：{entry.get_list_kind_display()} {entry.enterprise.name}"):
+            call(request.user, entry, form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, _("未办理：%(errors)s") % {"errors": form_errors_message(exc)})
+    except PermissionDenied as exc:
+        messages.error(request, _("未办理：%(errors)s") % {"errors": str(exc) or _("无权执行此操作")})
+    else:
+        messages.success(request, success)
+    return redirect("credit:list-entry-detail", pk=entry.pk)
+
+
+def removal_apply(request, pk: int):
+    return entry_step(request, pk, "removal-apply")
+
+
+@login_required
+def entry_propose(request):
+    """The proposal form for one enterprise (``?enterprise=<pk>``): its facts, grounds, basis."""
+    if not has_perm(request.user, "credit.add_listentry"):
+        raise PermissionDenied(_("您的角色无权提出列入名单"))
+    raw = request.GET.get("enterprise") or request.POST.get("enterprise") or ""
+    if not raw.isdigit():
+        return render(request, "credit/lists/entry_pick.html", {"q": request.GET.get("q", ""), "enterprises": _search_enterprises(request)})
+    enterprise = get_for_user(Enterprise.objects.select_related("region"), request.user, pk=int(raw))
+    facts = restrict(CreditFact.objects.filter(enterprise=enterprise), request.user, "view").order_by("-decided_on", "-pk")
+    form = ProposeForm(request.POST if request.method == "POST" else None, facts=facts)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with web_context(request, f"提出列入{ListKind(data['list_kind']).label}：{enterprise.name}"):
+                entry = services.propose(actor=request.user, enterprise=enterprise, grounds=data["grounds"], list_kind=data["list_kind"],
+                                         legal_basis=data["legal_basis"], facts=list(data["facts"]))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已提出列入申请。") + (_("须经上一级批准。") if entry.approval_required else ""))
+            return redirect("credit:list-entry-detail", pk=entry.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "credit/lists/entry_propose.html", {"form": form, "enterprise": enterprise}, status=status)
+
+
+def _search_enterprises(request):
+    q = (request.GET.get("q") or "").strip()
+    if len(q) < 2:
+        return []
+    return list(Enterprise.objects.filter(name__icontains=q).select_related("region").order_by("name")[:50]) or list(
+        Enterprise.objects.filter(uscc=q.upper()).select_related("region")[:1])
+
+
+@login_required
+def approval_queue(request):
+    """Proposals waiting for this user's approval (a county's, for the city)."""
+    if not has_perm(request.user, "credit.change_listentry"):
+        raise PermissionDenied(_("您的角色无权审批列入申请"))
+    qs = restrict(_entries().filter(status=S.PROPOSED, approval_required=True, deciding_region__level="county"), request.user, "change")
+    rows = [e for e in qs.order_by("proposed_on", "pk") if services.checks.may_approve(request.user, e)]
+    return render(request, "credit/lists/approval_queue.html", {"entries": rows})
+
+
+@staff_required
+def publication_list(request):
+    qs = restrict(ListPublication.objects.all(), request.user, "view")
+    filterset = ListPublicationFilterSet(_params(request), queryset=qs)
+    results = filterset.qs if filterset.is_valid() else qs.none()
+    return render(request, "credit/lists/publication_list.html", {
+        "page": paginate(request, results.order_by("-period_end", "-pk")), "filterset": filterset,
+        "can_add": services.checks.may_publish_lists(request.user),
+    })
+
+
+@staff_required
+def publication_detail(request, pk: int):
+    publication = fetch(ListPublication.objects.all(), request.user, pk=pk)
+    return render(request, "credit/lists/publication_detail.html", {"publication": publication, "tables": publication_tables(publication)})
+
+
+@staff_required
+def publication_create(request):
+    if not services.checks.may_publish_lists(request.user):
+        raise PermissionDenied(_("名单定期公布由市级工作人员办理"))
+    form = PublicationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with web_context(request, f"名单定期公布：{data['number']}"):
+                publication = services.publish_periodic_list(actor=request.user, **data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("已公布 %(number)s。") % {"number": publication.number})
+            return redirect("credit:list-publication-detail", pk=publication.pk)
+    return render(request, "credit/lists/publication_form.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+# --- public pages ---------------------------------------------------------------------------------
+
+
+@public_page
+def public_list(request):
+    """The entries in force (published, not removed): no personal data."""
+    qs = restrict(ListEntry.objects.select_related("enterprise", "region"), None, "view")
+    kind = request.GET.get("list_kind") or ListKind.SERIOUS
+    if kind not in ListKind.values:
+        kind = ListKind.SERIOUS
+    qs = qs.filter(list_kind=kind)
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(enterprise__name__icontains=q) | qs.filter(enterprise__uscc=q.upper())
+    page = paginate(request, qs.order_by("-published_on", "-pk"))
+    return render(request, "credit/lists/public_list.html", {"page": page, "kind": kind, "kinds": ListKind.choices, "q": q})
+
+
+@public_page
+def public_publications(request):
+    qs = restrict(ListPublication.objects.all(), None, "view").order_by("-period_end", "-pk")
+    return render(request, "credit/lists/public_publications.html", {"page": paginate(request, qs)})
+
+
+@public_page
+def public_publication_detail(request, pk: int):
+    publication = get_for_user(ListPublication.objects.all(), None, pk=pk)
+    return render(request, "credit/lists/public_publication_detail.html", {"publication": publication, "tables": publication_tables(publication)})
+
+
+P = "staff/credit/lists/"
+
+urlpatterns = [
+    path(f"{P}", entry_list, name="list-entry-list"),
+    path(f"{P}new/", entry_propose, name="list-entry-propose"),
+    path(f"{P}approvals/", approval_queue, name="list-approval-queue"),
+    path(f"{P}publications/", publication_list, name="list-publication-list"),
+    path(f"{P}publications/new/", publication_create, name="list-publication-create"),
+    path(f"{P}publications/<int:pk>/", publication_detail, name="list-publication-detail"),
+    path(f"{P}<int:pk>/", entry_detail, name="list-entry-detail"),
+    path(f"{P}<int:pk>/removal-apply/", require_POST(removal_apply), name="removal-apply"),
+    re_path(rf"^{P}(?P<pk>[0-9]+)/(?P<step>approve|reject|external-approval|notify|publish|withdraw|remove)/$", entry_step,
+            name="list-entry-action"),
+    path("xinyong/mingdan/", public_list, name="public-list"),
+    path("xinyong/mingdan/gongbu/", public_publications, name="public-list-publications"),
+    path("xinyong/mingdan/gongbu/<int:pk>/", public_publication_detail, name="public-list-publication-detail"),
+]

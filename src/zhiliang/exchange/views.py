@@ -20,10 +20,19 @@ from .jobs import progress_of
 from .models import ImportJob
 
 
+def _own_department(user) -> str:
+    """The code of the department a department's staff member works for (the default source
+    of the records they upload), else empty."""
+    from zhiliang.core.permissions import memberships
+
+    codes = {m.department.code for m in memberships(user) if m.department_id}
+    return codes.pop() if len(codes) == 1 else ""
+
+
 @require_perm("exchange.add_importjob")
 def imports(request):
     """The import page: the upload form and the jobs the user may see."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"option_source": _own_department(request.user)})
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         upload = form.cleaned_data["file"]

@@ -173,7 +173,8 @@ def record_fact(*, actor, kind: str, source_record_id: str, party_name: str, sou
         if getattr(actor, "is_authenticated", False) and not has_perm(actor, codename(CreditFact, "add")):
             raise PermissionDenied("无权新增信用信息")
         fact.save()
-        recheck(fact, actor, "view")
+        # a department records its own facts: a user may only add facts inside their scope
+        recheck(fact, actor, "add")
         _emit("credit.fact_recorded", fact, outcome="created")
         return fact, "created"
 

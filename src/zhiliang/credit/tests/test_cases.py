@@ -1,8 +1,8 @@
 """The generic permission cases (``ScopedModelCases``) for every model of the credit app, one
-class per model.  No pages exist yet: each class proves ``restrict()`` itself four ways
-(county staff of 茅箭区 see the object of 茅箭区, staff of 张湾区 do not, a scope excluding it
-does not, an account without the permission sees nothing) and what the public sees; the page
-and API URL names are configured here when the views exist."""
+class per model.  Each class proves ``restrict()`` itself four ways (county staff of 茅箭区 see
+the object of 茅箭区, staff of 张湾区 do not, a scope excluding it does not, an account without
+the permission sees nothing) and what the public sees; where the views exist their page and API
+URL names are configured, so the pages and endpoints run the same four ways."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ class TestCreditFactCases(CreditCases):
     staff of 茅箭区 see it, a department's staff only their department's facts."""
 
     model = CreditFact
+    list_url = "credit:fact-list"
+    detail_url = "credit:fact-detail"
+    api_list_url = "v1:credit-fact-list"
+    api_detail_url = "v1:credit-fact-detail"
 
     def make_object(self):
         return record(**penalty_fields(self.world().maojian, procedure="simple"))[0]
@@ -84,6 +88,9 @@ class TestRiskAssessmentCases(CreditCases):
 
     model = RiskAssessment
     constrained = {"role": Role.ENTERPRISE}
+    detail_url = "credit:assessment-detail"
+    api_list_url = "v1:credit-assessment-list"
+    api_detail_url = "v1:credit-assessment-detail"
 
     def organisation_for(self, who: str):
         return self.world().zhangwan if who == "constrained" else None
