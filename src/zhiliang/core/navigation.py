@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import has_perm
+from .permissions import has_perm, memberships
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class MenuItem:
     group: str = ""
     #: position (lower first); core uses 0–99 and 900–999
     order: int = 500
+    #: only for users holding a membership of one of these roles (e.g. an enterprise account's
+    #: own pages); ``None`` = whoever has the permission
+    roles: tuple[str, ...] | None = None
 
     def url(self) -> str | None:
         try:
@@ -77,16 +80,23 @@ def menu_for(user, current_path: str | None = None) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     entries = []
+    held = {m.role.name for m in memberships(user)}
     for item in sorted(MENU, key=lambda i: (i.order, str(i.label))):
         if item.permission is not None and not has_perm(user, item.permission):
+            continue
+        if item.roles is not None and not held.intersection(item.roles):
             continue
         url = item.url()
         if not url:
             continue
-        active = bool(current_path) and (
-            current_path == url or (url != reverse("core:staff-home") and current_path.startswith(url))
-        )
-        entries.append({"label": item.label, "url": url, "group": item.group, "active": active})
+        entries.append({"label": item.label, "url": url, "group": item.group, "active": False})
+    # the active entry: the one whose address is the longest prefix of the current page's
+    # (/staff/credit/lists/ is under 企业信用查询's /staff/credit/, but belongs to its own entry)
+    home = reverse("core:staff-home")
+    if current_path:
+        matching = [e for e in entries if current_path == e["url"] or (e["url"] != home and current_path.startswith(e["url"]))]
+        if matching:
+            max(matching, key=lambda e: len(e["url"]))["active"] = True
     return entries
 
 

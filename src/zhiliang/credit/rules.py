@@ -203,3 +203,16 @@ def repair_eligibility(fact) -> tuple[datetime.date | None, str]:
         return None, "轻微失信信息公示期满自动停止公示，无需修复"
     months = rules.value(TIER_REPAIR_MONTHS[tier], on)
     return workdays.add_calendar_months(start, months), f"{tier.label}失信信息公示满{months}个月后可申请"
+
+
+def repair_refusal(fact, on: datetime.date) -> str:
+    """Why a repair of ``fact`` may not be applied for on ``on`` ("" when it may): the rule's
+    reason, the end of its publicity, or the first eligible date."""
+    eligible, reason = repair_eligibility(fact)
+    if eligible is None:
+        return reason
+    if fact.publicity_ends_on is not None and fact.publicity_ends_on <= on:
+        return f"该信息已于 {fact.publicity_ends_on:%Y-%m-%d} 停止公示，无需修复"
+    if on < eligible:
+        return f"{reason}；最早可于 {eligible:%Y-%m-%d} 申请信用修复（{on:%Y-%m-%d} 尚不能申请）"
+    return ""

@@ -169,7 +169,7 @@ def repair_apply(request, pk: int):
     fact = _fact_for_request(request, pk, RepairApplication)
     day = today()
     eligible, reason = rules.repair_eligibility(fact)
-    refusal = services.repair_refusal(fact, day)
+    refusal = rules.repair_refusal(fact, day)
     pending = RepairApplication.objects.filter(fact=fact, status=RepairStatus.PENDING).first()
     form = RepairForm(_posted(request), _files(request)) if pending is None and not refusal else None
     if request.method == "POST" and form is not None and form.is_valid():

@@ -189,16 +189,15 @@ def _my_enterprise(request) -> tuple[Enterprise, list[Enterprise]]:
 
 
 def _eligibility(row, today) -> dict:
-    """The repair action of one adverse fact row: eligible today, or the date and reason.  A
-    fact whose publicity has ended has nothing to repair (``rules.repair_eligibility`` does not
-    look at the end date)."""
-    ends = row.get("publicity_ends_on")
-    if ends is not None and ends <= today:
-        return {"from": None, "reason": _("公示期已满，不再公示，无需修复"), "now": False}
-    fact = CreditFact(**{k: row[k] for k in ("kind", "status", "published_on", "decided_on", "is_publishable", "licence_action",
+    """The repair action of one adverse fact row: possible today, or why not (the rule's
+    reason, the end of publicity, or the first eligible date)."""
+    fact = CreditFact(publicity_ends_on=row.get("publicity_ends_on"),
+                      **{k: row[k] for k in ("kind", "status", "published_on", "decided_on", "is_publishable", "licence_action",
                                              "is_criticism_or_low_fine", "title", "legal_basis", "content", "severity")})
-    day, reason = rules.repair_eligibility(fact)
-    return {"from": day, "reason": reason, "now": day is not None and day <= today}
+    day, _reason = rules.repair_eligibility(fact)
+    refusal = rules.repair_refusal(fact, today)
+    ended = fact.publicity_ends_on is not None and fact.publicity_ends_on <= today
+    return {"from": None if ended else day, "reason": refusal, "now": not refusal}
 
 
 @login_required

@@ -197,19 +197,6 @@ def decide_objection(*, actor, objection: FactObjection, upheld: bool, note: str
 # --- credit repair ----------------------------------------------------------------------------
 
 
-def repair_refusal(fact: CreditFact, on: datetime.date) -> str:
-    """Why a repair of ``fact`` may not be applied for on ``on`` ("" when it may): the rule's
-    reason, or the first eligible date."""
-    eligible, reason = rules.repair_eligibility(fact)
-    if eligible is None:
-        return reason
-    if fact.publicity_ends_on is not None and fact.publicity_ends_on <= on:
-        return f"该信息已于 {fact.publicity_ends_on:%Y-%m-%d} 停止公示，无需修复"
-    if on < eligible:
-        return f"{reason}；最早可于 {eligible:%Y-%m-%d} 申请信用修复（{on:%Y-%m-%d} 尚不能申请）"
-    return ""
-
-
 @service(event="credit.repair_applied")
 def apply_repair(*, actor, fact: CreditFact, statement: str, commitment, proof=None, applied_on: datetime.date | None = None) -> RepairApplication:
     """信用修复申请: the enterprise (its own facts) or staff on its behalf, with the commitment
@@ -217,7 +204,7 @@ def apply_repair(*, actor, fact: CreditFact, statement: str, commitment, proof=N
     applied_on = applied_on or timezone.localdate()
     _require_party(actor, fact, RepairApplication, "信用修复申请")
     enterprise = _matched(fact, "信用修复申请")
-    refusal = repair_refusal(fact, applied_on)
+    refusal = rules.repair_refusal(fact, applied_on)
     if refusal:
         raise ValidationError({"fact": refusal})
     if RepairApplication.objects.filter(fact=fact, status=RepairStatus.PENDING).exists():

@@ -243,7 +243,7 @@ def test_the_enterprise_sees_its_own_credit_with_the_actions(world, client):
     assert eligible > timezone.localdate()
     assert f"{eligible:%Y-%m-%d} 起可申请信用修复" in html
     # a fine whose publicity has ended has nothing to repair
-    assert reverse("credit:repair-apply", args=[world.expired.pk]) not in html and "公示期已满，不再公示，无需修复" in html
+    assert reverse("credit:repair-apply", args=[world.expired.pk]) not in html and f"该信息已于 {world.expired.publicity_ends_on:%Y-%m-%d} 停止公示，无需修复" in html
     # a licence is not adverse: no actions
     assert reverse("credit:objection-file", args=[world.licence.pk]) not in html
 
