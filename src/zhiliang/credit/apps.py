@@ -8,9 +8,11 @@ class CreditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import classes, handlers  # noqa: F401 — handlers registers the domain-event handlers
-        from .services import disputes, lists, measures, reports
+        from . import classes, handlers, menus, sections  # noqa: F401 — handlers registers the domain-event handlers
+        from .services import lists, measures
 
         classes.register()  # class recomputation on fact events, the daily job, the sampling pools' provider
-        for part in (lists, measures, disputes, reports):
-            part.register()
+        lists.register()  # the daily automatic removal from the list
+        measures.register()  # joint measures opened and closed on list and class events; their daily job
+        sections.register()  # the "信用信息" section of the enterprise page
+        menus.register()

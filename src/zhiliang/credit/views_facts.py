@@ -399,14 +399,3 @@ urlpatterns = [
     path(f"{P}classes/<int:pk>/", assessment_detail, name="assessment-detail"),
     path(f"{P}enterprises/<int:pk>/class/", enterprise_class, name="enterprise-class"),
 ]
-
-
-def register_menu() -> None:
-    """The staff menu entries of these pages (called from ``CreditConfig.ready``)."""
-    from zhiliang.core.navigation import MenuItem, register
-
-    group = _lazy("质量信用")
-    register(MenuItem(_lazy("信用信息"), "credit:fact-list", "credit.view_creditfact", group=group, order=300))
-    register(MenuItem(_lazy("主体匹配核对"), "credit:review-queue", "credit.change_creditfact", group=group, order=310))
-    register(MenuItem(_lazy("信用风险分类"), "credit:class-overview", "credit.view_riskassessment", group=group, order=320))
-    register(MenuItem(_lazy("导入双公示数据"), "credit:fact-import", "credit.add_creditfact", group=group, order=330))

@@ -37,7 +37,6 @@ import os
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import can, codename, has_perm, in_own_scope, recheck, require
@@ -265,15 +264,3 @@ def decide_repair(*, actor, application: RepairApplication, granted: bool, note:
         "late": decided_on > application.decision_due,
     }, subject=application, enterprise_key=_key(application.enterprise), region=application.region)
     return application
-
-
-def register() -> None:
-    """Wire this part into the platform (event handlers, daily jobs, menu entries); called from
-    CreditConfig.ready: the staff review queues.  (The enterprise's own list, ``credit:my-disputes``,
-    has no entry of its own: no permission tells an enterprise account from the city admin.)"""
-    from zhiliang.core.navigation import MenuItem
-    from zhiliang.core.navigation import register as register_staff
-
-    group = _("质量信用")
-    register_staff(MenuItem(_("信用信息异议"), "credit:objection-queue", "credit.change_factobjection", group=group, order=360))
-    register_staff(MenuItem(_("信用修复申请"), "credit:repair-queue", "credit.change_repairapplication", group=group, order=361))

@@ -539,17 +539,8 @@ def publish_periodic_list(*, actor, list_kind: str, period_start, period_end, nu
 
 
 def register() -> None:
-    """Wire this part into the platform (event handlers, daily jobs, menu entries); called from
-    CreditConfig.ready."""
-    from django.utils.translation import gettext_lazy as _
-
+    """Wire this part into the platform (called from ``CreditConfig.ready``): the daily
+    automatic removal."""
     from zhiliang.core.daily import register_daily
-    from zhiliang.core.navigation import MenuItem
-    from zhiliang.core.navigation import register as register_staff
-    from zhiliang.core.navigation import register_public
 
     register_daily("credit-list-removals", "严重违法失信名单期满自动移出", remove_due)
-    group = _("质量信用")
-    register_staff(MenuItem(_("严重违法失信名单"), "credit:list-entry-list", "credit.view_listentry", group=group, order=420))
-    register_staff(MenuItem(_("名单定期公布"), "credit:list-publication-list", "credit.view_listpublication", group=group, order=425))
-    register_public(MenuItem(_("失信名单"), "credit:public-list", order=40))

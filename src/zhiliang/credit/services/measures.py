@@ -365,15 +365,10 @@ def _daily_job(*, actor, on) -> str:
 
 
 def register() -> None:
-    """Wire this part into the platform (event handlers, daily jobs, menu entries); called from
-    CreditConfig.ready."""
-    from django.utils.translation import gettext_lazy as _
-
+    """Wire this part into the platform (called from ``CreditConfig.ready``): the list and class
+    event handlers, the daily expiry job, the recount of deadlines when a calendar year loads."""
     from zhiliang.core.daily import register_daily
     from zhiliang.core.events import on_event
-    from zhiliang.core.navigation import MenuItem
-    from zhiliang.core.navigation import register as register_menu
-    from zhiliang.core.navigation import register_public
 
     on_event("credit.list_entry_published")(_on_list_entry_published)
     on_event("credit.list_entry_removed")(_on_list_entry_removed)
@@ -381,8 +376,3 @@ def register() -> None:
     on_event("credit.class_computed")(_on_class_event)
     register_daily("credit-measure-cases", "结束期限届满的联合奖惩措施", _daily_job)
     workdays.on_calendar_loaded(_on_calendar_loaded)
-    group = _("质量信用")
-    register_menu(MenuItem(_("联合奖惩任务"), "credit:case-inbox", "credit.view_measurecase", group=group, order=340))
-    register_menu(MenuItem(_("奖惩措施目录"), "credit:measure-list", None, group=group, order=345))
-    register_menu(MenuItem(_("联合奖惩统计"), "credit:case-statistics", "credit.view_measurecase", group=group, order=350))
-    register_public(MenuItem(_("联合奖惩措施"), "credit:public-measure-list", order=340))

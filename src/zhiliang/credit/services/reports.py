@@ -72,21 +72,3 @@ def issue_report(*, actor, enterprise, audience: str, verify_url: str = "") -> t
                                   "enterprise": enterprise.search_key},
          subject=report, enterprise_key=enterprise.search_key, region=enterprise.region)
     return report, pdf.render_report(report, verify_url=verify_url)
-
-
-def register() -> None:
-    """Wire the one-stop query into the platform (called from CreditConfig.ready): the staff
-    menu (质量信用 › 企业信用查询, 我的信用), the public header (信用查询), and the "信用信息"
-    section of the enterprise page."""
-    from django.utils.translation import gettext_lazy as _
-
-    from zhiliang.core.navigation import MenuItem, register as register_staff, register_public
-
-    from .. import sections
-
-    group = _("质量信用")
-    # staff roles (not enterprise accounts) read the published lists; only enterprise accounts file objections
-    register_staff(MenuItem(_("企业信用查询"), "credit:staff-search", "credit.view_listpublication", group=group, order=300))
-    register_staff(MenuItem(_("我的信用"), "credit:my-credit", "credit.add_factobjection", group=group, order=301))
-    register_public(MenuItem(_("信用查询"), "credit:public-search", order=30))
-    sections.register()

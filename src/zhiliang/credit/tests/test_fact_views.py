@@ -24,7 +24,6 @@ from zhiliang.credit import selectors
 from zhiliang.credit.choices import FactKind, FactStatus, MatchStatus
 from zhiliang.credit.importers import id_check_char
 from zhiliang.credit.models import CreditFact, RiskAssessment
-from zhiliang.credit.views_facts import register_menu
 from zhiliang.exchange.choices import JobStatus
 from zhiliang.exchange.models import ImportJob
 from zhiliang.testing.fixtures import department, make_user
@@ -346,7 +345,6 @@ def test_the_overview_counts_classes_per_region_within_scope(client, world, coun
 
 
 def test_the_menu_entries_follow_the_permissions(world, county_user, department_user):
-    register_menu()
 
     def labels(user) -> set[str]:
         return {str(e["label"]) for e in menu_for(user)}

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from zhiliang.core.choices import Role
 from zhiliang.core.navigation import menu_for, public_menu
+from zhiliang.testing.fixtures import make_user
 from zhiliang.credit.rules import repair_eligibility
 from zhiliang.credit.selectors import PROFILE_LIMIT, credit_profile
 from zhiliang.enterprises.tests.views_data import ID_NUMBER
@@ -184,7 +186,18 @@ def test_the_menus_offer_the_credit_query(world):
     staff = {str(e["label"]) for e in menu_for(world.county)}
     assert "企业信用查询" in staff and "我的信用" not in staff
     firm = {str(e["label"]) for e in menu_for(world.firm)}
-    assert "我的信用" in firm and "企业信用查询" not in firm
+    assert {"我的信用", "我的异议与修复"} <= firm and "企业信用查询" not in firm
+    # the city admin holds every permission, yet has no enterprise of its own: no "我的信用"
+    admin = {str(e["label"]) for e in menu_for(make_user(Role.CITY_ADMIN, region_code="420300"))}
+    assert "企业信用查询" in admin and not {"我的信用", "我的异议与修复"} & admin
+
+
+def test_the_menu_marks_the_entry_of_the_current_page_only(world):
+    """/staff/credit/lists/ lies under 企业信用查询's /staff/credit/: only 严重违法失信名单 is active."""
+    entries = menu_for(world.county, reverse("credit:list-entry-list"))
+    assert [str(e["label"]) for e in entries if e["active"]] == ["严重违法失信名单"]
+    entries = menu_for(world.county, reverse("credit:staff-search"))
+    assert [str(e["label"]) for e in entries if e["active"]] == ["企业信用查询"]
 
 
 def test_the_enterprise_page_has_a_credit_section_linking_to_the_credit_pages(world, client):
