@@ -13,9 +13,24 @@ import re
 
 import django_filters as filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import ChangeAction, DepartmentKind, RegionLevel, Role
 from .models import APIToken, ChangeSet, Department, DomainEvent, Membership, ObjectChange, Region, RuleOverride
+
+
+@extend_schema_field({"type": "integer", "description": "年度，如 2024"})
+class YearFilter(filters.CharFilter):
+    """A year; a value that is no year (``abc``, ``1e50``) matches nothing."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        text = str(value).strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()) or not 0 < int(text) < 10_000:
+            return qs.none()
+        return qs.filter(**{self.field_name: int(text)})
+
 
 MODEL_LABEL = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 

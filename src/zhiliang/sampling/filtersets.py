@@ -12,8 +12,8 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 
+from zhiliang.core.filtersets import YearFilter
 from zhiliang.enterprises.filtersets import CategoryCodeFilter, IdFilter, RegionCodeFilter, RegistryFilterSet
 
 from .choices import (
@@ -44,19 +44,6 @@ from .models import (
     SamplingTask,
     TestReport,
 )
-
-
-@extend_schema_field({"type": "integer", "description": "年度，如 2024"})
-class YearFilter(filters.CharFilter):
-    """A year; a value that is no year (``abc``, ``1e50``) matches nothing."""
-
-    def filter(self, qs, value):
-        if value in (None, ""):
-            return qs
-        text = str(value).strip()
-        if not (text.isascii() and text.lstrip("-").isdigit()) or not 0 < int(text) < 10_000:
-            return qs.none()
-        return qs.filter(**{self.field_name: int(text)})
 
 
 class PlanRefFilter(filters.CharFilter):

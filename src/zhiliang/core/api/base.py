@@ -290,3 +290,4 @@ __all__ = [
     "ServiceUpdateMixin",
     "exception_handler",
 ]
+

@@ -63,6 +63,13 @@ def test_departments_are_public_and_filterable():
     assert detail["successor"] == "sy-amr" and detail["is_current"] is False
 
 
+def test_a_nul_character_in_a_filter_is_dropped_not_a_failed_request():
+    """A text filter's form field refuses NUL characters; the API filters without them."""
+    response = api().get(url("department-list"), {"q": "sy-a\x00mr", "current": "true"})
+    assert response.status_code == 200
+    assert [d["code"] for d in response.json()["results"]] == ["sy-amr"]
+
+
 def test_anonymous_cannot_patch_a_department():
     response = api().patch(url("department-detail", code="sy-amr"), {"note": "x"}, format="json")
     assert response.status_code == 401

@@ -14,8 +14,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from zhiliang.core.api.base import ModelSerializer, ScopedReadOnlyViewSet
+from zhiliang.core.filtersets import YearFilter
 from zhiliang.enterprises.api.views import IdLookupMixin
-from zhiliang.enterprises.filtersets import RegionCodeFilter, RegistryFilterSet
+from zhiliang.enterprises.filtersets import IdFilter, RegionCodeFilter, RegistryFilterSet
 
 from ..choices import ListEntryStatus, ListKind
 from ..models import ListEntry, ListPublication
@@ -28,7 +29,7 @@ class ListEntryFilterSet(RegistryFilterSet):
     list_kind = filters.ChoiceFilter(choices=ListKind.choices, label="名单")
     status = filters.ChoiceFilter(choices=ListEntryStatus.choices, label="状态")
     region = RegionCodeFilter(field_name="region")
-    enterprise = filters.NumberFilter(field_name="enterprise_id", label="企业编号")
+    enterprise = IdFilter(field_name="enterprise_id", label="企业编号")
     published_from = filters.DateFilter(field_name="published_on", lookup_expr="gte", label="公示日期自")
     published_to = filters.DateFilter(field_name="published_on", lookup_expr="lte", label="公示日期至")
 
@@ -39,7 +40,7 @@ class ListEntryFilterSet(RegistryFilterSet):
 
 class ListPublicationFilterSet(RegistryFilterSet):
     list_kind = filters.ChoiceFilter(choices=ListKind.choices, label="名单")
-    year = filters.NumberFilter(field_name="period_end__year", label="年度")
+    year = YearFilter(field_name="period_end__year", label="年度")
 
     class Meta:
         model = ListPublication
