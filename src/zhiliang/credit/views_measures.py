@@ -73,7 +73,8 @@ class FeedbackForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("执行情况"), choices=FeedbackOutcome.choices)
     matter = forms.CharField(label=gettext_lazy("办理事项"), max_length=200, required=False,
                              help_text=gettext_lazy("如政府采购项目名称、补贴申请编号"))
-    occurred_on = forms.DateField(label=gettext_lazy("办理日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label=gettext_lazy("办理日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                  initial=timezone.localdate)
     note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 

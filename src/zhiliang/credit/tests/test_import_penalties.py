@@ -356,3 +356,147 @@ def test_the_bulk_path_writes_nothing_from_a_file_with_errors_unless_the_good_ro
     report = bulk(path, batch_size=2, good_rows=True)
     assert (report.outcome, report.created, report.error_rows) == ("partial", 2, 2)
     assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"C1", "C3"}
+
+
+# --- the bulk path: the fast checks, matching by legacy codes, nothing partial ---------------------------
+
+EXTRA_COLUMNS = ("工商注册号", "组织机构代码", "严重程度", "公示日期", "处罚程序", "没收违法所得、没收非法财物的金额（万元）", "处罚有效期",
+                 "法定代表人证件类型", "证件类型", "处罚内容")
+
+
+def varied_row(number: str, **changes) -> dict[str, str]:
+    return good_row(**{**dict.fromkeys(EXTRA_COLUMNS, ""), "行政处罚决定书文号": number, **changes})
+
+
+def varied_rows() -> list[dict[str, str]]:
+    """Good rows in the shapes departments send (spaces, full-width characters, placeholders,
+    Chinese dates, units, every party kind and category)."""
+    from zhiliang.credit.tests.facts_data import OLD_REGNO, OLD_USCC
+
+    past = (today() - datetime.timedelta(days=40)).isoformat()
+    return [
+        varied_row("V1"),
+        varied_row("V2", **{"行政相对人名称": " 虚构 示例(十堰)建材有限公司 ", "统一社会信用代码": " " + make_uscc(BODY).lower()}),
+        varied_row("V3", **{"统一社会信用代码": "".join(chr(ord(c) + 0xFEE0) for c in make_uscc(BODY))}),  # full-width
+        varied_row("V4", **{"行政相对人类别": "个体工商户", "罚款金额（万元）": "0.5", "统一社会信用代码": make_uscc("92420302MA4TEXT02")}),
+        varied_row("V5", **{"行政相对人名称": "钱虚构", "行政相对人类别": "自然人", "统一社会信用代码": "", "法定代表人证件号码": PERSON_ID,
+                            "法定代表人证件类型": "身份证"}),
+        varied_row("V6", **{"处罚类别": "警告", "罚款金额（万元）": "", "处罚程序": "简易程序"}),
+        varied_row("V7", **{"处罚类别": "通报批评", "罚款金额（万元）": "", "严重程度": "严重失信"}),
+        varied_row("V8", **{"处罚类别": "罚款;吊销许可证", "罚款金额（万元）": "1", "没收违法所得、没收非法财物的金额（万元）": "0.3"}),
+        varied_row("V9", **{"罚款金额（万元）": "人民币3万元", "处罚决定日期": "{0:%Y}年{0.month}月{0.day}日".format(today() - datetime.timedelta(days=60)),
+                            "公示日期": past}),
+        varied_row("V10", **{"统一社会信用代码": "无", "法定代表人": "/", "工商注册号": OLD_REGNO, "行政相对人名称": "十堰市茅箭区老字号五金厂"}),
+        varied_row("V11", **{"统一社会信用代码": OLD_USCC, "处罚有效期": (today() + datetime.timedelta(days=2000)).isoformat()}),
+        varied_row("V12", **{"行政相对人名称": "十堰东风车桥配件有限公司", "统一社会信用代码": "", "处罚内容": "罚款一万元"}),
+        varied_row("V13", **{"行政相对人类别": "个人", "行政相对人名称": "孙虚构", "统一社会信用代码": "", "证件类型": "身份证", "证件号码": PERSON_ID}),
+        varied_row("V14", **{"罚款金额（万元）": "１２．５", "处罚程序": " 普通程序 ", "严重程度": "一般"}),
+    ]
+
+
+def test_the_bulk_paths_fast_checks_give_what_prepare_gives_and_leave_every_error_to_it():
+    from zhiliang.credit.bulk import FastPenaltyRows
+    from zhiliang.credit.importers import PenaltyImporter
+    from zhiliang.exchange.importing import Context, Row, map_columns
+    from zhiliang.exchange.readers import Table
+
+    bad = [varied_row(f"E{i}", **changes) for i, (changes, _, _) in enumerate(ERROR_CASES.values())]
+    rows = varied_rows() + bad
+    header = list(rows[0])
+    importer = PenaltyImporter()
+    mapping, problems = map_columns(importer, Table(header=header, rows=[], format="csv"))
+    assert not problems
+    positions = list(mapping.items())
+    headers = {code: header[pos] for pos, code in positions}
+    outcomes = []
+    for options in ({}, {"source": "sy-amr"}):
+        ctx = Context(actor=SYSTEM, dry_run=True, good_rows=False, options=options, file_name="x.csv")
+        importer.begin(ctx)
+        fast = FastPenaltyRows(importer, ctx, positions)
+        for number, values in enumerate(rows, 2):
+            cells = [values[h] for h in header]
+            row = Row(number=number, values={code: cells[pos] for pos, code in positions}, headers=headers)
+            ctx.seen.clear()
+            expected = importer.prepare(row, ctx)
+            quick = fast.prepare(number, cells)
+            assert cells == [values[h] for h in header]  # the row is left as read
+            if quick is not None:
+                assert quick == expected, values["行政处罚决定书文号"]
+            outcomes.append((values["行政处罚决定书文号"], quick is not None, expected is not None))
+    good = {number for number, quick, ok in outcomes if ok}
+    assert good >= {values["行政处罚决定书文号"] for values in varied_rows()}  # every varied row is good …
+    assert [number for number, quick, ok in outcomes if not ok and quick] == []  # … no bad row passes the fast checks …
+    assert {number for number, quick, ok in outcomes if ok and quick} >= {"V1", "V4", "V5", "V6", "V7", "V8", "V10", "V11", "V12"}  # … most go fast
+
+
+def test_the_bulk_path_matches_like_the_per_row_path_by_uscc_legacy_code_and_name(tmp_path):
+    from zhiliang.credit.tests.facts_data import build_credit_registry
+
+    credit = build_credit_registry()
+    path = tmp_path / "v.csv"
+    path.write_bytes(csv_file(varied_rows(), "gbk"))
+    per_row = run("v.csv", data=path.read_bytes())
+    assert (per_row.outcome, per_row.created) == (importing.IMPORTED, len(varied_rows())), per_row.lines()
+    expected = facts_as_rows()
+    assert (expected["V10"]["match_status"], expected["V10"]["enterprise"]) == (MatchStatus.IDENTIFIER, credit.old.pk)  # 工商注册号
+    assert (expected["V11"]["match_status"], expected["V11"]["enterprise"]) == (MatchStatus.IDENTIFIER, credit.old.pk)  # org code in the USCC
+    assert (expected["V12"]["match_status"], expected["V12"]["candidate"]) == (MatchStatus.CANDIDATE, credit.zhangwan.pk)
+    clear()
+
+    report = bulk(path, batch_size=3)
+    assert (report.outcome, report.created, report.error_rows) == ("imported", len(varied_rows()), 0), report.errors
+    assert facts_as_rows() == expected
+    events = DomainEvent.objects.filter(name="credit.fact_recorded", audit__change_set_id=report.change_set_id)
+    assert sorted(events.values_list("payload__source_record_id", flat=True)) == sorted(expected)
+    assert events.get(payload__source_record_id="V10").enterprise_key == credit.old.search_key
+    again = bulk(path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, len(varied_rows()))
+
+
+def test_a_bulk_import_that_fails_keeps_nothing_and_can_be_run_again(tmp_path, department_user):
+    """The staff of one department cannot import another's records (not theirs to see): the
+    import fails after the facts were written — and nothing of it is kept."""
+    rows = [varied_row(f"K{i}", **{"处罚程序": "简易程序"}) for i in range(5)]
+    path = tmp_path / "k.csv"
+    path.write_bytes(csv_file(rows))
+    from django.core.exceptions import PermissionDenied
+
+    from zhiliang.core.models import ChangeSet
+    from zhiliang.credit.importers import bulk_import_penalties
+
+    sets = ChangeSet.objects.count()
+    with pytest.raises(PermissionDenied), audit_context(actor=department_user, reason="测试批量导入", source="test"):
+        bulk_import_penalties(path, actor=department_user, source="mj-amr")
+    assert not CreditFact.objects.exists() and not DomainEvent.objects.filter(name="credit.fact_recorded").exists()
+    assert ChangeSet.objects.count() == sets
+
+    report = bulk(path, source="mj-amr")
+    assert (report.outcome, report.created) == ("imported", 5) and CreditFact.objects.filter(source_key="mj-amr").count() == 5
+
+
+def test_a_large_bulk_import_reports_duplicates_across_batches_with_the_first_row(tmp_path):
+    rows = [varied_row(f"L{i}") for i in range(30)] + [varied_row("L7")]
+    path = tmp_path / "l.csv"
+    path.write_bytes(csv_file(rows))
+    report = bulk(path, batch_size=4, good_rows=True)
+    assert (report.outcome, report.created, report.error_rows) == ("partial", 30, 1)
+    assert [(e["row"], e["column"]) for e in report.errors] == [(32, "行政处罚决定书文号")]
+    assert "与第 9 行重复" in report.errors[0]["message"] or "与本文件前面的一行重复" in report.errors[0]["message"]
+
+
+def test_after_a_bulk_import_one_task_delivers_its_events_and_the_class_of_each_enterprise_is_recomputed(
+        tmp_path, django_capture_on_commit_callbacks):
+    from zhiliang.credit.models import RiskAssessment
+
+    registry = build_registry()
+    path = tmp_path / "d.csv"
+    path.write_bytes(csv_file([varied_row("D1", **{"行政相对人名称": registry.maojian.name, "统一社会信用代码": MAOJIAN_USCC}),
+                               varied_row("D2")]))
+    assert not RiskAssessment.objects.filter(enterprise=registry.maojian).exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = bulk(path)
+    assert report.created == 2
+    assert "bulk_import_penalties" in callbacks[0].__qualname__  # one task for the whole import (the others: the class's events)
+    events = DomainEvent.objects.filter(name="credit.fact_recorded", audit__change_set_id=report.change_set_id)
+    assert events.count() == 2 and not events.filter(delivered_at__isnull=True).exists()
+    assert RiskAssessment.objects.filter(enterprise=registry.maojian, is_current=True).exists()
