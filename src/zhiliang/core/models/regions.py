@@ -92,12 +92,18 @@ class Department(DomainModel):
         return self.valid_to is None or self.valid_to >= timezone.localdate()
 
     def lineage_ids(self) -> list[int]:
-        """This department and every predecessor, transitively."""
+        """This department and every predecessor, transitively — remembered on the instance
+        (a user's memberships, and so their departments, are loaded once per request: every
+        ``restrict()`` of a page reuses the lineage)."""
+        cached = self.__dict__.get("_zl_lineage")
+        if cached is not None:
+            return list(cached)
         seen = {self.pk}
         frontier = [self.pk]
         while frontier:
             frontier = [pk for pk in Department.objects.filter(successor_id__in=frontier).values_list("pk", flat=True) if pk not in seen]
             seen.update(frontier)
+        self.__dict__["_zl_lineage"] = sorted(seen)
         return sorted(seen)
 
     def current(self) -> "Department":
