@@ -36,6 +36,7 @@ from zhiliang.core.choices import ChangeSource
 from zhiliang.core.permissions import get_for_user, in_own_scope, is_staff_user, memberships, restrict_q
 from zhiliang.core.sections import render_sections
 from zhiliang.core.views import form_errors_message, throttle, web_context
+from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.enterprises.models import Enterprise
 
 from . import rules
@@ -98,6 +99,18 @@ def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterpr
         from django.db.models import Q
 
         return list(qs.filter(Q(uscc=code) | Q(identifiers__value=code)).distinct()[:SEARCH_LIMIT]), ""
+    if own_scope:
+        # staff: the matches within their own scope (a county's 汽车 are a few dozen among
+        # thousands city-wide — filtered before the limit, not after), by name
+        if len(query) < core_search.MIN_QUERY_CHARS:
+            return [], _("请至少输入两个字，或完整的统一社会信用代码")
+        matches = search_filter(qs, "enterprise", query, uscc_field="uscc").order_by("name", "pk")
+        found = list(matches[:SEARCH_LIMIT + 1])
+        note = ""
+        if len(found) > SEARCH_LIMIT:
+            found = found[:SEARCH_LIMIT]
+            note = _("匹配的企业超过 %(n)s 家，只列出前 %(n)s 家；请输入更完整的名称。") % {"n": SEARCH_LIMIT}
+        return found, note
     try:
         results = core_search.search(query, kinds=["enterprise"], user=user, page=1, per_page=core_search.MAX_PER_PAGE)
     except ValidationError as exc:

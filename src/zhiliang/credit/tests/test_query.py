@@ -238,6 +238,23 @@ def test_staff_search_finds_only_enterprises_in_the_users_scope(world, client):
     assert world.zhangwan.name not in client.get(url, {"q": world.zhangwan.uscc}).content.decode()
 
 
+def test_staff_search_filters_by_scope_before_the_limit(world, client):
+    """A county's matches are found even when other counties have more matches than a page
+    lists: the scope narrows the search, not the first results."""
+    from zhiliang.core.audit import SYSTEM
+    from zhiliang.enterprises import services as registry_services
+    from zhiliang.testing.fixtures import as_system, region
+    from zhiliang.credit.views_query import SEARCH_LIMIT
+
+    with as_system("范围测试"):
+        for i in range(SEARCH_LIMIT + 5):
+            registry_services.create_enterprise(actor=SYSTEM, uscc=None, name=f"东风{i}厂", region=region("420303"),
+                                                address="十堰市张湾区车城路1号")
+    client.force_login(world.county)
+    html = client.get(reverse("credit:staff-search"), {"q": "东风"}).content.decode()
+    assert world.maojian.name in html and "东风1厂" not in html
+
+
 # --- the enterprise's own page ------------------------------------------------------------------------------
 
 
