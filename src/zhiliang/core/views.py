@@ -36,7 +36,7 @@ from .choices import ChangeSource, Role
 from .forms import DepartmentForm, LoginForm, ObjectChangeUIFilterSet, RuleOverrideForm
 from .models import ChangeSet, Department, ObjectChange, RuleOverride, User
 from .navigation import menu_for
-from .permissions import get_for_user, has_perm, restrict
+from .permissions import codename, get_for_user, has_perm, is_staff_user, restrict
 
 log = logging.getLogger("zhiliang.views")
 
@@ -103,6 +103,43 @@ def web_context(request, reason: str):
 
 def form_errors_message(exc: ValidationError) -> str:
     return "；".join(str(m) for m in exc.messages)
+
+# --- helpers of every app's pages ----------------------------------------------------------------
+
+
+def staff_required(view):
+    """Signed in (else login redirect) with a staff-side membership (else 403): the pages of
+    models with public rows or reference data, which every staff user may open (what they
+    see is still restricted)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_superuser or is_staff_user(request.user)):
+            raise PermissionDenied(_("您的角色无权访问此页面"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def fetch(queryset, user, action: str = "view", **lookup):
+    """``get_for_user`` (404 outside the scope, 403 when visible but ``action`` is not
+    permitted), except that a role without the model's view permission gets 403, not 404."""
+    try:
+        return get_for_user(queryset, user, action, **lookup)
+    except Http404:
+        if not has_perm(user, codename(queryset.model, "view")):
+            raise PermissionDenied(_("您的角色无权访问此页面")) from None
+        raise
+
+
+def apply_errors(form, exc: ValidationError) -> None:
+    """A service's ``ValidationError`` onto the form: by field where the form has it, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 # --- public --------------------------------------------------------------------------------------

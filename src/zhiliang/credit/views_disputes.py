@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from zhiliang.core import rules as rule_registry
 from zhiliang.core.permissions import can, codename, get_for_user, has_perm, in_own_scope, restrict
-from zhiliang.core.views import paginate, web_context
+from zhiliang.core.views import apply_errors, paginate, web_context
 
 from . import disputes_read, rules
 from .choices import FactStatus, ObjectionStatus, RepairStatus
@@ -98,13 +98,6 @@ class DecideRepairForm(forms.Form):
                            help_text=_lazy("不予修复的，须说明理由"))
 
 
-def apply_errors(form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` onto the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- helpers ------------------------------------------------------------------------------------

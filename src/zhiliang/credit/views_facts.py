@@ -12,7 +12,6 @@ refusal comes back as a message in Chinese.
 
 from __future__ import annotations
 
-import functools
 
 from django import forms
 from django.contrib import messages
@@ -30,14 +29,11 @@ from zhiliang.core.audit import mask_value
 from zhiliang.core.models import Department
 from zhiliang.core.permissions import (
     can,
-    codename,
-    get_for_user,
     has_perm,
-    is_staff_user,
     memberships,
     restrict,
 )
-from zhiliang.core.views import form_errors_message, paginate, require_perm, web_context
+from zhiliang.core.views import fetch, form_errors_message, paginate, require_perm, staff_required, web_context
 from zhiliang.enterprises.models import Enterprise
 from zhiliang.enterprises.selectors import may_reveal
 
@@ -52,29 +48,8 @@ P = "staff/credit/"
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def staff_required(view):
-    """Signed in (else login redirect) with a staff-side membership (else 403): facts have
-    public rows, so every staff user may open the list (what they see is still restricted)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_superuser or is_staff_user(request.user)):
-            raise PermissionDenied(_("您的角色无权访问此页面"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
-def fetch(queryset, user, action: str = "view", **lookup):
-    """``get_for_user`` (404 outside the scope, 403 when visible but ``action`` is not
-    permitted), except that a role without the model's view permission gets 403, not 404."""
-    try:
-        return get_for_user(queryset, user, action, **lookup)
-    except Http404:
-        if not has_perm(user, codename(queryset.model, "view")):
-            raise PermissionDenied(_("您的角色无权访问此页面")) from None
-        raise
 
 
 def _fact(request, pk: int, action: str = "view") -> CreditFact:

@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import ObjectChange, Region
-from zhiliang.core.permissions import can, codename, get_for_user, has_perm, is_staff_user, restrict
-from zhiliang.core.views import form_errors_message, paginate, throttle, web_context
+from zhiliang.core.permissions import can, get_for_user, has_perm, is_staff_user, restrict
+from zhiliang.core.views import fetch, form_errors_message, paginate, staff_required, throttle, web_context
 from zhiliang.enterprises.models import Enterprise
 
 from .api.lists import ListEntryFilterSet, ListPublicationFilterSet
@@ -159,27 +159,8 @@ def available_steps(entry: ListEntry, user) -> list[str]:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def staff_required(view):
-    """Signed in with a staff-side membership (else 403)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_superuser or is_staff_user(request.user)):
-            raise PermissionDenied(_("您的角色无权访问此页面"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
-def fetch(queryset, user, action: str = "view", **lookup):
-    """``get_for_user``, except that a role without the model's view permission gets 403."""
-    try:
-        return get_for_user(queryset, user, action, **lookup)
-    except Http404:
-        if not has_perm(user, codename(queryset.model, "view")):
-            raise PermissionDenied(_("您的角色无权访问此页面")) from None
-        raise
 
 
 def _entries():

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import Department
 from zhiliang.core.permissions import can, codename, get_for_user, has_perm, restrict
-from zhiliang.core.views import paginate, require_perm, throttle, web_context
+from zhiliang.core.views import apply_errors, paginate, require_perm, throttle, web_context
 
 from . import measures_read
 from .choices import CaseStatus, FeedbackOutcome, MeasureKind, MeasureTrigger
@@ -126,13 +126,6 @@ def list_entry_url(case: MeasureCase) -> str | None:
         return None
 
 
-def apply_errors(form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` onto the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _date_param(value, default: datetime.date) -> datetime.date:

@@ -17,7 +17,6 @@ issued by ``services.reports.issue_report``.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from django.contrib.auth.decorators import login_required
@@ -33,9 +32,9 @@ from django.views.decorators.http import require_POST
 from zhiliang.core import search as core_search
 from zhiliang.core.audit import audit_context
 from zhiliang.core.choices import ChangeSource
-from zhiliang.core.permissions import get_for_user, in_own_scope, is_staff_user, memberships, restrict_q
+from zhiliang.core.permissions import get_for_user, in_own_scope, memberships, restrict_q
 from zhiliang.core.sections import render_sections
-from zhiliang.core.views import form_errors_message, throttle, web_context
+from zhiliang.core.views import form_errors_message, staff_required, throttle, web_context
 from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.enterprises.models import Enterprise
 
@@ -53,21 +52,8 @@ public_page = throttle("credit-public", "PUBLIC_QUERY_RATE", ("ip",), method="GE
 public_report_limit = throttle("credit-report", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
 
 
-def _is_staff(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or is_staff_user(user)))
 
 
-def staff_required(view):
-    """Signed in (else login redirect) with a staff-side membership (else 403)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not _is_staff(request.user):
-            raise PermissionDenied(_("您的角色无权访问此页面"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _staff_enterprise(user, pk: int) -> Enterprise:

@@ -7,12 +7,10 @@ Every query starts from ``restrict``/``get_for_user``; every write goes through
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,11 +23,10 @@ from zhiliang.core.models import Region
 from zhiliang.core.permissions import (
     can,
     get_for_user,
-    is_staff_user,
     restrict,
 )
 from zhiliang.core.sections import render_sections
-from zhiliang.core.views import paginate, require_perm, web_context
+from zhiliang.core.views import paginate, require_perm, staff_required, web_context
 
 from . import services
 from .choices import EnterpriseStatus, LicenceStatus, QualificationKind
@@ -70,18 +67,6 @@ def _personal(obj, user) -> list[dict]:
     ]
 
 
-def staff_required(view):
-    """Signed in (else login redirect) with a staff-side membership (else 403): for reference
-    data every staff user reads (testing agencies), whatever their role's model permissions."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_superuser or is_staff_user(request.user)):
-            raise PermissionDenied(_("您的角色无权访问此页面"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- enterprises ----------------------------------------------------------------------------------

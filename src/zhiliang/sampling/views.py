@@ -11,7 +11,6 @@ to the page in Chinese next to the field it names."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -31,8 +30,6 @@ from zhiliang.core.choices import Role
 from zhiliang.core.reference_data import CITY_CODE
 from zhiliang.core.permissions import (
     can,
-    codename,
-    get_for_user,
     has_perm,
     in_own_scope,
     is_staff_user,
@@ -40,7 +37,7 @@ from zhiliang.core.permissions import (
     restrict,
     restrict_q,
 )
-from zhiliang.core.views import form_errors_message, paginate, require_perm, web_context
+from zhiliang.core.views import apply_errors, fetch, form_errors_message, paginate, require_perm, staff_required, web_context
 from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.core.models import Region
 from zhiliang.enterprises.models import Enterprise, ProductCategory, TestingAgency
@@ -107,29 +104,8 @@ from .views_public import limit_text, result_table
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def staff_required(view):
-    """Signed in (else login redirect) with a staff-side membership (else 403): the pages of
-    models with public rows, which every staff user may open (what they see is still restricted)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_superuser or is_staff_user(request.user)):
-            raise PermissionDenied(_("您的角色无权访问此页面"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
-def fetch(queryset, user, action: str = "view", **lookup):
-    """``get_for_user`` (404 outside the scope, 403 when visible but ``action`` is not permitted),
-    except that a role without the model's view permission gets 403, not 404."""
-    try:
-        return get_for_user(queryset, user, action, **lookup)
-    except Http404:
-        if not has_perm(user, codename(queryset.model, "view")):
-            raise PermissionDenied(_("您的角色无权访问此页面")) from None
-        raise
 
 
 def own_scope(queryset, user):
@@ -146,13 +122,6 @@ def _filter_params(request, *drop: str):
     return params
 
 
-def apply_errors(form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` onto the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _form_message(form) -> str:
