@@ -54,7 +54,7 @@ class CreditFact(DomainModel):
     last seen.  Facts of natural persons and of entities outside the registry are kept (never
     dropped); their identity numbers are personal data, never public."""
 
-    kind = models.CharField("信息类别", max_length=20, choices=FactKind.choices, db_index=True)
+    kind = models.CharField("信息类别", max_length=20, choices=FactKind.choices)
     # --- the source -----------------------------------------------------------------------
     source_department = models.ForeignKey("core.Department", verbose_name="来源部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_name = models.CharField("数据来源单位", max_length=100, blank=True)
@@ -63,7 +63,7 @@ class CreditFact(DomainModel):
     # --- the party ------------------------------------------------------------------------
     party_kind = models.CharField("行政相对人类别", max_length=20, choices=PartyKind.choices, default=PartyKind.LEGAL_ENTITY)
     party_name = models.CharField("行政相对人名称", max_length=200)
-    party_uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
+    party_uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
     party_codes = models.JSONField("其他代码", default=dict, blank=True, help_text="工商注册号、组织机构代码、税务登记号等")
     legal_rep_name = models.CharField("法定代表人", max_length=60, blank=True)
     legal_rep_id_type = models.CharField("法定代表人证件类型", max_length=20, blank=True)
@@ -71,8 +71,9 @@ class CreditFact(DomainModel):
     person_id_type = models.CharField("证件类型", max_length=20, blank=True)
     person_id_number = models.CharField("证件号码", max_length=30, blank=True)
     # --- matching to the registry -----------------------------------------------------------
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name="企业", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_facts")
-    match_status = models.CharField("主体匹配", max_length=12, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED, db_index=True)
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name="企业", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_facts",
+                                   db_index=False)  # credit_fact_enterprise (enterprise, kind, decided_on) serves it
+    match_status = models.CharField("主体匹配", max_length=12, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED)
     candidate = models.ForeignKey("enterprises.Enterprise", verbose_name="按名称匹配的候选企业", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     region = models.ForeignKey("core.Region", verbose_name="区划", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # --- what it says -----------------------------------------------------------------------
@@ -98,7 +99,7 @@ class CreditFact(DomainModel):
     publish_due = models.DateField("应公示日期", null=True, blank=True)
     published_on = models.DateField("公示日期", null=True, blank=True)
     publicity_ends_on = models.DateField("公示截止（当日起不再公示）", null=True, blank=True, db_index=True)
-    status = models.CharField("状态", max_length=10, choices=FactStatus.choices, default=FactStatus.ACTIVE, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=FactStatus.choices, default=FactStatus.ACTIVE)
     revoked_on = models.DateField("撤销日期", null=True, blank=True)
     repaired_on = models.DateField("信用修复日期", null=True, blank=True)
     disputed = models.BooleanField("异议处理中", default=False, help_text="有待核查的异议时为真（FactObjection）")
@@ -122,9 +123,13 @@ class CreditFact(DomainModel):
         verbose_name_plural = "信用信息"
         ordering = ["-decided_on", "-pk"]
         constraints = [models.UniqueConstraint(fields=["kind", "source_key", "source_record_id"], name="credit_fact_one_per_source_record")]
+        # a write-heavy table (双公示 imports of millions of rows): each index earns its place —
+        # kind is the unique constraint's first column, match_status the match index's; no
+        # text-pattern (_like) indexes, which equality lookups never use
         indexes = [
             models.Index(fields=["enterprise", "kind", "decided_on"], name="credit_fact_enterprise"),
             models.Index(fields=["match_status", "kind"], name="credit_fact_match"),
+            models.Index(fields=["party_uscc"], name="credit_fact_party_uscc"),
         ]
 
     def __str__(self) -> str:
