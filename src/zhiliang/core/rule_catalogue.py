@@ -286,6 +286,19 @@ _r(
     maximum=10,
     description="限制期限长于3年的，公示期与限制期限相同。",
 )
+_r(
+    "RULE_CREDIT_LOW_FINE_WAN",
+    "“较低数额罚款”的上限（万元，含本数）",
+    {"natural_person": 1, "individual_business": 1, "legal_entity": 10},
+    "json",
+    "Order 45 art. 14 (数额由省级确定); 多省通行标准，湖北省公布后按其调整",
+    CREDIT,
+    unit="万元",
+    minimum=0,
+    maximum=1000,
+    description="按处罚决定日在用的数值：不超过此数额、且无没收和暂扣吊销的罚款，Order 45 下公示3个月。"
+    "natural_person 自然人，individual_business 个体工商户，legal_entity 法人及非法人组织。",
+)
 _SRC_REPAIR = "市场监督管理信用修复管理办法"
 _r(
     "RULE_CREDIT_REPAIR_MONTHS",

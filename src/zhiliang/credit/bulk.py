@@ -31,7 +31,6 @@ from zhiliang.exchange.parsing import folded, parse_date, split_list
 from .choices import PartyKind
 # importers imports this module inside its functions only: no cycle
 from .importers import LIGHT_CATEGORIES as _LIGHT
-from .importers import LOW_FINE_THRESHOLD_WAN as _THRESHOLD
 from .importers import FactRow as _FactRow
 from .importers import looks_like_person_id as _looks_like_person_id
 from .importers import mask_id as _mask_id
@@ -77,6 +76,15 @@ class _Memo(dict):
 class FastPenaltyRows:
     """:meth:`PenaltyImporter.prepare` for the common CSV row (see the module docstring)."""
 
+    def low_fine_threshold(self, party_kind: str, decided_on):
+        by_kind = self.low_fine.get(decided_on)
+        if by_kind is None:
+            from .choices import PartyKind
+            from .rules import low_fine_threshold
+
+            by_kind = self.low_fine[decided_on] = {kind: low_fine_threshold(kind, decided_on) for kind in PartyKind.values}
+        return by_kind[party_kind]
+
     def __init__(self, importer, ctx, positions: list[tuple[int, str]]):
         from .importers import LEGACY_CODES, PLACEHOLDERS, PROCEDURES, SEVERITIES, clean, code_text, entity_name
 
@@ -84,6 +92,8 @@ class FastPenaltyRows:
         self.positions = positions
         self.pos = {code: pos for pos, code in positions}
         self.today = ctx.cache["today"]
+        #: RULE_CREDIT_LOW_FINE_WAN by decision date (read once per distinct date)
+        self.low_fine: dict[Any, dict] = {}
         c = importer.cols
         self.c = c
         self.personal = {c["rep_id"], c["id_number"]}
@@ -283,7 +293,7 @@ class FastPenaltyRows:
         fields["is_warning_only"] = categories == _WARNING
         light = categories <= _LIGHT and not confiscated and not licence_action
         fields["is_criticism_or_low_fine"] = bool(categories) and light and (
-            "通报批评" in categories or ("罚款" in categories and fine is not None and fine <= _THRESHOLD[party_kind]))
+            "通报批评" in categories or ("罚款" in categories and fine is not None and fine <= self.low_fine_threshold(party_kind, decided_on)))
         severity = self.m_severity(yzcd_c if _present(yzcd_c) else "")
         if severity is not None:
             fields["severity"] = severity

@@ -20,7 +20,7 @@ The files follow the national 双公示 data standard (RULES.md "Credit"): the c
 * **Publication** (computed by :func:`zhiliang.credit.services.facts.record_fact`):
   the procedure column (普通程序/简易程序; ordinary when absent — 双公示 lists ordinary-
   procedure decisions) and a 处罚类别 of 警告 only set publishability; 通报批评, or a fine not
-  above :data:`LOW_FINE_THRESHOLD_WAN` (with nothing heavier: no confiscation, suspension
+  above the threshold of RULE_CREDIT_LOW_FINE_WAN (``rules.low_fine_threshold``) (with nothing heavier: no confiscation, suspension
   or revocation) sets ``is_criticism_or_low_fine`` (3-month publicity under Order 45);
   severity (轻微/一般/严重) is taken from the file when given.
 * **Personal data.**  A natural person's identity number goes to ``person_id_number``,
@@ -53,14 +53,8 @@ from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Con
 from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_list, text
 from zhiliang.exchange.readers import FileError
 
+from . import rules
 from .choices import FactKind, PartyKind, Procedure, Severity
-
-#: 较低数额罚款 — the provincial threshold of a "low fine" (Order 45 art. 14 leaves it to the
-#: province; RULE_CREDIT_PUBLICITY_SHORT_MONTHS states no figure).  A fine of at most this
-#: many 万元 (以下，含本数) counts as low: 1 万元 for natural persons and 个体工商户, 10 万元 for
-#: legal entities — the figures several provinces adopted; change here when Hubei publishes its own.
-LOW_FINE_THRESHOLD_WAN = {PartyKind.NATURAL_PERSON: Decimal("1"), PartyKind.INDIVIDUAL_BUSINESS: Decimal("1"),
-                          PartyKind.LEGAL_ENTITY: Decimal("10")}
 
 #: penalty categories a "criticism or low fine" penalty may consist of (anything else is heavier)
 LIGHT_CATEGORIES = {"警告", "通报批评", "罚款"}
@@ -453,7 +447,7 @@ class PenaltyImporter(_DoubleImporter):
         if fine and fine > 0:
             categories.add("罚款")
         fields["is_warning_only"] = categories == {"警告"}
-        threshold = LOW_FINE_THRESHOLD_WAN[party_kind]
+        threshold = rules.low_fine_threshold(party_kind, fields.get("decided_on"))
         light = categories <= LIGHT_CATEGORIES and not confiscated and not fields["licence_action"]
         fields["is_criticism_or_low_fine"] = bool(categories) and light and (
             "通报批评" in categories or ("罚款" in categories and fine is not None and fine <= threshold))

@@ -20,6 +20,7 @@ leaves every public view (``models.public_facts``).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from zhiliang.core import rules, workdays
 
@@ -31,6 +32,7 @@ TIERS2025 = "tiers2025"
 PUBLISH_WD = "RULE_CREDIT_PENALTY_PUBLISH_WD"
 WITHDRAW_WD = "RULE_CREDIT_PENALTY_WITHDRAW_WD"
 SHORT_MONTHS = "RULE_CREDIT_PUBLICITY_SHORT_MONTHS"
+LOW_FINE = "RULE_CREDIT_LOW_FINE_WAN"
 LONG_YEARS = "RULE_CREDIT_PUBLICITY_LONG_YEARS"
 TIER_MONTHS = {
     Severity.MINOR: "RULE_CREDIT_TIER_MINOR_MAX_MONTHS",
@@ -65,6 +67,13 @@ def is_publishable(fact) -> bool:
     if fact.kind != FactKind.PENALTY:
         return True
     return fact.procedure != Procedure.SIMPLE and not fact.is_warning_only
+
+
+def low_fine_threshold(party_kind: str, decided_on: datetime.date | None) -> Decimal:
+    """较低数额罚款: the largest fine (万元, inclusive) that counts as low for this kind of party,
+    by the value of RULE_CREDIT_LOW_FINE_WAN in force on the decision date (the province sets
+    it; Order 45 art. 14)."""
+    return Decimal(str(rules.value(LOW_FINE, decided_on)[party_kind]))
 
 
 def tier_of(fact) -> str:

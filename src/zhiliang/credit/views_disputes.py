@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from zhiliang.core import rules as rule_registry
 from zhiliang.core.permissions import can, codename, get_for_user, has_perm, in_own_scope, restrict
-from zhiliang.core.views import apply_errors, paginate, web_context
+from zhiliang.core.views import apply_errors, fetch, paginate, web_context
 
 from . import disputes_read, rules
 from .choices import FactStatus, ObjectionStatus, RepairStatus
@@ -118,10 +118,8 @@ def _fact_for_request(request, pk: int, model) -> CreditFact:
 
 def _fetch(model, user, pk: int, action: str = "view"):
     """404 outside the scope, 403 without the model's view permission or the action."""
-    if not has_perm(user, codename(model, "view")):
-        raise PermissionDenied(_("您的角色无权访问此页面"))
     qs = model.objects.select_related("fact", "fact__source_department", "enterprise", "region", "department", "decided_by")
-    return get_for_user(qs, user, action, pk=pk)
+    return fetch(qs, user, action, pk=pk)
 
 
 def _status_filter(request, qs, choices, default: str):

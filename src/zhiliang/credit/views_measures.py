@@ -20,7 +20,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -29,8 +28,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import Department
-from zhiliang.core.permissions import can, codename, get_for_user, has_perm, restrict
-from zhiliang.core.views import apply_errors, paginate, require_perm, throttle, web_context
+from zhiliang.core.permissions import can, get_for_user, has_perm, restrict
+from zhiliang.core.views import apply_errors, fetch, paginate, require_perm, throttle, web_context
 
 from . import measures_read
 from .choices import CaseStatus, FeedbackOutcome, MeasureKind, MeasureTrigger
@@ -109,12 +108,7 @@ def _filtered_measures(request, qs):
 def _fetch_case(request, pk: int) -> MeasureCase:
     qs = MeasureCase.objects.select_related("measure", "measure__requesting_department", "enterprise", "region", "executing_department",
                                             "list_entry", "assessment")
-    try:
-        return get_for_user(qs, request.user, pk=pk)
-    except Http404:
-        if not has_perm(request.user, codename(MeasureCase, "view")):
-            raise PermissionDenied(_("您的角色无权访问此页面")) from None
-        raise
+    return fetch(qs, request.user, pk=pk)
 
 
 def list_entry_url(case: MeasureCase) -> str | None:

@@ -63,6 +63,7 @@ def test_defaults_from_rules_md():
         "RULE_CREDIT_SERIOUS_LIST_AUTO_REMOVAL_YEARS": 3,
         "RULE_CREDIT_SERIOUS_LIST_PROVINCIAL_APPROVAL": True,
         "RULE_CREDIT_SERIOUS_LIST_PUBLISH_WD": 20,
+        "RULE_CREDIT_LOW_FINE_WAN": {"natural_person": 1, "individual_business": 1, "legal_entity": 10},
         "RULE_CREDIT_OBJECTION_REVIEW_WD": 10,
         "RULE_CREDIT_REPAIR_DECISION_WD": 15,
         "RULE_CREDIT_MEASURE_FEEDBACK_WD": 20,

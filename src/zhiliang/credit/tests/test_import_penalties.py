@@ -22,7 +22,6 @@ from zhiliang.core.permissions import restrict
 from zhiliang.core.templatetags.zl import mask
 from zhiliang.core.uscc import make_uscc
 from zhiliang.credit.choices import FactKind, MatchStatus, PartyKind, Procedure
-from zhiliang.credit.importers import LOW_FINE_THRESHOLD_WAN
 from zhiliang.credit.models import CreditFact
 from zhiliang.enterprises.tests.views_data import MAOJIAN_USCC, build_registry
 from zhiliang.exchange import importing
@@ -206,7 +205,7 @@ def test_a_dry_run_keeps_nothing():
 
 
 def test_a_low_fine_is_at_most_the_provincial_threshold_and_a_criticism_is_short_publicity():
-    threshold = LOW_FINE_THRESHOLD_WAN[PartyKind.LEGAL_ENTITY]
+    threshold = Decimal("10")  # RULE_CREDIT_LOW_FINE_WAN for a legal entity
     rows = [
         good_row(**{"行政处罚决定书文号": "A1", "罚款金额（万元）": str(threshold)}),
         good_row(**{"行政处罚决定书文号": "A2", "罚款金额（万元）": str(threshold + Decimal("0.01"))}),
@@ -216,6 +215,25 @@ def test_a_low_fine_is_at_most_the_provincial_threshold_and_a_criticism_is_short
     assert run("x.csv", data=csv_file(rows)).created == 4
     flags = dict(CreditFact.objects.values_list("decision_no", "is_criticism_or_low_fine"))
     assert flags == {"A1": True, "A2": False, "A3": True, "A4": False}
+
+
+def test_the_low_fine_threshold_is_the_provinces_rule_in_force_on_the_decision_date():
+    """RULE_CREDIT_LOW_FINE_WAN is effective-dated: a province lowering it to 5 万元 for
+    organisations from 2026-01-01 changes decisions from that day, not older ones."""
+    from zhiliang.core import services as core_services
+
+    with audit_context(actor=SYSTEM, reason="省级标准调整", source="test"):
+        core_services.set_rule_override(actor=SYSTEM, rule="RULE_CREDIT_LOW_FINE_WAN",
+                                        value={"natural_person": 1, "individual_business": 1, "legal_entity": 5},
+                                        effective_from=datetime.date(2026, 1, 1), reason="测试")
+    rows = [
+        good_row(**{"行政处罚决定书文号": "B1", "罚款金额（万元）": "8", "处罚决定日期": "2025-12-31"}),
+        good_row(**{"行政处罚决定书文号": "B2", "罚款金额（万元）": "8", "处罚决定日期": "2026-01-02"}),
+        good_row(**{"行政处罚决定书文号": "B3", "罚款金额（万元）": "5", "处罚决定日期": "2026-01-02"}),
+    ]
+    assert run("x.csv", data=csv_file(rows)).created == 3
+    flags = dict(CreditFact.objects.values_list("decision_no", "is_criticism_or_low_fine"))
+    assert flags == {"B1": True, "B2": False, "B3": True}
 
 
 # --- source ----------------------------------------------------------------------------------------------
