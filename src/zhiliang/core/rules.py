@@ -11,6 +11,7 @@ the credit regime that switches on 2025-12-25.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -190,16 +191,28 @@ def value(name: str, on: datetime.date | None = None) -> Any:
     default itself changed after that override started (a new regulation,
     ``default_since``/``history``): then the new default applies until a
     later override."""
+    return in_force(name)(on)
+
+
+def in_force(name: str) -> Callable[[datetime.date | None], Any]:
+    """:func:`value` of rule ``name`` as a function of the date, its overrides read once, now:
+    for a loop over many dates, or a thread that must not use the database."""
     rule = get(name)
-    on = on or timezone.localdate()
-    if isinstance(on, datetime.datetime):
-        on = timezone.localdate(on) if timezone.is_aware(on) else on.date()
-    override = next(((start, stored) for start, stored in _overrides(rule.name) if start <= on), None)
-    if override is not None:
-        changed = [d for d in rule.default_changes() if d <= on]
-        if not changed or override[0] >= max(changed):
-            return rule.python(override[1])
-    return rule.python(rule.default_on(on))
+    overrides = _overrides(rule.name)
+    changes = rule.default_changes()
+
+    def on_date(on: datetime.date | None = None) -> Any:
+        on = on or timezone.localdate()
+        if isinstance(on, datetime.datetime):
+            on = timezone.localdate(on) if timezone.is_aware(on) else on.date()
+        override = next(((start, stored) for start, stored in overrides if start <= on), None)
+        if override is not None:
+            changed = [d for d in changes if d <= on]
+            if not changed or override[0] >= max(changed):
+                return rule.python(override[1])
+        return rule.python(rule.default_on(on))
+
+    return on_date
 
 
 #: a short per-process memo of each rule's overrides (newest first); the services

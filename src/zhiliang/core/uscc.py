@@ -23,6 +23,7 @@ database.
 
 from __future__ import annotations
 
+import operator
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -63,7 +64,9 @@ def normalise(raw: object) -> str:
 
 
 def _weighted_check(first17: str) -> str:
-    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != len(WEIGHTS):
+        raise ValueError(f"需要 {len(WEIGHTS)} 位，收到 {len(first17)} 位")
+    total = sum(map(operator.mul, map(_VALUE.__getitem__, first17), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 

@@ -1,28 +1,31 @@
-"""The set-wise loader behind :func:`zhiliang.credit.importers.bulk_import_penalties`.
+"""The fast path behind :func:`zhiliang.credit.importers.bulk_import_penalties`.
 
 * :class:`FastPenaltyRows` — the per-row checks of :meth:`PenaltyImporter.prepare` for the
   common row, with the answers for low-cardinality cells (dates, authority, source, category,
   procedure, amounts …) remembered; any row where a check could fail, or any value it does not
   recognise at once, goes to ``prepare`` itself, so every error message is the per-row path's.
   The two give the same :class:`~zhiliang.credit.importers.FactRow` (tested).
-* PostgreSQL (driven by ``importers._PostgresLoader``): the checked rows stream (``COPY``,
-  :func:`stage_row`) into a temporary staging table (:func:`create_stage`); :func:`duplicates`,
-  :func:`match`, :func:`insert_facts`, :func:`insert_events` — duplicates, matching (USCC → legacy identifiers → exact normalised name, as
-  :func:`zhiliang.credit.matching.match_many`), the insert of the facts and of their
-  ``credit.fact_recorded`` events are each one SQL statement.  Existing facts are compared per
-  batch as the per-row path does (identical → "unchanged", else ``record_fact``).
+* PostgreSQL (driven by ``importers._PostgresLoader``), per batch of checked rows: ``COPY`` into
+  a small temporary staging table (:func:`create_stage`, :func:`stage_row`, :func:`stage`); the
+  facts that exist already found in one join (:func:`existing`); then matching (USCC → legacy
+  identifiers → exact normalised name, as :func:`zhiliang.credit.matching.match_many`) and the
+  insert of the facts in one statement (:func:`insert_staged`).
   :func:`derive_many` computes publication dates once per distinct input.
-* :func:`deliver_change_set` — after commit, one task delivers the events of the import
-  (class recomputation of the enterprises concerned, like ``emit``'s delivery).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
+import json
+import queue
 import re
-from typing import Any
-
-from django_tasks import task
+import sys
+import threading
+import unicodedata
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from zhiliang.core.choices import IdentifierScheme
 from zhiliang.core.uscc import _weighted_check, validate_uscc
@@ -31,15 +34,45 @@ from zhiliang.exchange.parsing import folded, parse_date, split_list
 from .choices import PartyKind
 # importers imports this module inside its functions only: no cycle
 from .importers import LIGHT_CATEGORIES as _LIGHT
+from .importers import PLACEHOLDERS as _PLACEHOLDERS
 from .importers import FactRow as _FactRow
 from .importers import looks_like_person_id as _looks_like_person_id
 from .importers import mask_id as _mask_id
 from .matching import _legacy, normalise_name
 
 _ORGCODE = str(IdentifierScheme.ORGCODE.value)
+_ORGCODE_ARRAY = "{" + _ORGCODE + "}"
 _NATURAL_PERSON = str(PartyKind.NATURAL_PERSON.value)
 _USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 _WS = re.compile(r"\s+")
+_CODE_JUNK = re.compile(r"[\s\-—－]")
+
+
+def _nfkc(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+def _clean(cell: str | None) -> str:
+    """``importers.clean`` of a CSV cell (text or ``None``), without its type dispatch: a
+    placeholder is at most two characters, also after NFKC (which folds, never merges, these)."""
+    if not cell:
+        return ""
+    raw = cell.strip()
+    if len(raw) <= 2 and (raw in _PLACEHOLDERS or _nfkc(raw).strip() in _PLACEHOLDERS):
+        return ""
+    return raw
+
+
+def _code(cell: str | None) -> str:
+    """``importers.code_text`` of a CSV cell."""
+    return _CODE_JUNK.sub("", _nfkc(cell)).upper() if cell else ""
+
+
+def _name(cell: str | None) -> str:
+    """``importers.entity_name`` of a CSV cell."""
+    return _WS.sub("", _clean(cell)).replace("(", "（").replace(")", "）")
+
+
 #: memo entries per column at most (low-cardinality columns; a column of unique values stops being memoised)
 MEMO_LIMIT = 20000
 
@@ -79,16 +112,16 @@ class FastPenaltyRows:
     def low_fine_threshold(self, party_kind: str, decided_on):
         by_kind = self.low_fine.get(decided_on)
         if by_kind is None:
-            from .choices import PartyKind
-            from .rules import low_fine_threshold
-
-            by_kind = self.low_fine[decided_on] = {kind: low_fine_threshold(kind, decided_on) for kind in PartyKind.values}
+            by_kind = self.low_fine[decided_on] = {kind: self.low_fine_on(kind, decided_on) for kind in PartyKind.values}
         return by_kind[party_kind]
 
     def __init__(self, importer, ctx, positions: list[tuple[int, str]]):
-        from .importers import LEGACY_CODES, PLACEHOLDERS, PROCEDURES, SEVERITIES, clean, code_text, entity_name
+        from .importers import LEGACY_CODES, PLACEHOLDERS, PROCEDURES, SEVERITIES, code_text
+        from .rules import low_fine_thresholds
 
         self.importer, self.ctx = importer, ctx
+        #: RULE_CREDIT_LOW_FINE_WAN, read now: the checks use no database (they may run in a thread, :func:`in_thread`)
+        self.low_fine_on = low_fine_thresholds()
         self.positions = positions
         self.pos = {code: pos for pos, code in positions}
         self.today = ctx.cache["today"]
@@ -99,11 +132,10 @@ class FastPenaltyRows:
         self.personal = {c["rep_id"], c["id_number"]}
         self.legacy = [(key, self.pos[f"{importer.prefix}_xdr_{suffix}"]) for suffix, key in LEGACY_CODES.items()
                        if f"{importer.prefix}_xdr_{suffix}" in self.pos]
-        self.entity_name, self.clean, self.code_text = entity_name, clean, code_text
         self.placeholders = PLACEHOLDERS
 
         def squeezed(raw):
-            return _WS.sub("", clean(raw))
+            return _WS.sub("", _clean(raw))
 
         def date(raw):
             return parse_date(raw)
@@ -173,7 +205,7 @@ class FastPenaltyRows:
             return department, name or (department.name if department else ""), code or ""
 
         self.m_squeezed = _Memo(squeezed)
-        self.m_clean = _Memo(clean)
+        self.m_clean = _Memo(_clean)
         from operator import itemgetter
 
         self.width = max((p for p, _ in positions), default=-1) + 1
@@ -218,9 +250,9 @@ class FastPenaltyRows:
         (name_c, number_c, decided_c, authority_c, authority_code_c, kind_c, rep_name_c, rep_id_type_c, rep_id_c, id_type_c, id_number_c,
          uscc_c, source_name_c, source_code_c, published_c, wfxw_c, sy_c, nr_c, yj_c, zkdx_c, fk_c, wfff_c, yxq_c, gsjzq_c, cfcx_c, cflb_c,
          yzcd_c) = read
-        clean, code_text = self.clean, self.code_text
+        clean, code_text = _clean, _code
 
-        name = self.entity_name(name_c)
+        name = _name(name_c)
         record_id = _WS.sub("", clean(number_c))
         if not name or not record_id or not _present(decided_c):
             raise Fallback
@@ -308,6 +340,131 @@ class FastPenaltyRows:
         return _FactRow(number, record_id, name, department, source_name, source_code, fields)
 
 
+def checked_batches(reader, fast: FastPenaltyRows, batch_size: int, report, stager: Stager | None = None) -> Iterator[list]:
+    """The CSV rows in batches of ``batch_size``: each row the :class:`FactRow` of the fast checks
+    (:class:`Staged` with ``stager``), or :class:`Unchecked` for ``prepare`` to look at (blank
+    rows skipped; ``report.total`` counted)."""
+    batch: list = []
+
+    def done(batch: list) -> list:
+        if stager is None:
+            return batch
+        staged = iter(stager([item for item in batch if not isinstance(item, Unchecked)]))
+        return [item if isinstance(item, Unchecked) else next(staged) for item in batch]
+
+    for number, cells in enumerate(reader, 2):
+        if not "".join(cells).strip():
+            continue
+        report.total += 1
+        batch.append(fast.prepare(number, cells) or Unchecked(number, cells))
+        if len(batch) >= batch_size:
+            yield done(batch)
+            batch = []
+    if batch:
+        yield done(batch)
+
+
+class Unchecked(NamedTuple):
+    """A CSV row the fast checks leave to ``PenaltyImporter.prepare``."""
+
+    number: int
+    cells: list[str]
+
+
+class Staged(NamedTuple):
+    """A checked row with its new fact's column values and its staging row."""
+
+    prepared: _FactRow
+    values: dict
+    row: tuple
+
+
+class Stager:
+    """Checked rows → :class:`Staged`: the column values (``importers._values``), the publication
+    derived once per distinct input (:func:`derive_many`, remembered across batches), the
+    staging row (:func:`stage_row`).  Uses no connection of its own thread (it may run in
+    :func:`in_thread`)."""
+
+    def __init__(self):
+        self.derived: dict = {}
+
+    def __call__(self, rows: list) -> list[Staged]:
+        from .importers import _DERIVE_INPUTS, _DERIVE_OUTPUTS, _values
+        from .matching import source_key_of
+
+        inputs = _DERIVE_INPUTS[1:]
+        values = [_values(prepared, source_key_of(prepared.source_department, prepared.source_name, prepared.source_code))
+                  for prepared in rows]
+        keys = [(*(v.get(name) for name in inputs), v.pop("_published_on")) for v in values]
+        missing = list(dict.fromkeys(k for k in keys if k not in self.derived))
+        if missing:
+            self.derived.update(zip(missing, derive_many(missing, inputs, _DERIVE_OUTPUTS), strict=True))
+        for v, key in zip(values, keys, strict=True):
+            v.update(zip(_DERIVE_OUTPUTS, self.derived[key], strict=True))
+        return [Staged(prepared, v, stage_row(v, prepared.number)) for prepared, v in zip(rows, values, strict=True)]
+
+
+@contextlib.contextmanager
+def in_thread(items: Iterator, depth: int = 2):
+    """Run the iterator ``items`` in a second thread, ``depth`` items ahead of the consumer (memory
+    stays flat): the file is read and checked while the database writes.  The iterator must not
+    use the database (the connection and its transaction belong to the consumer's thread).  Its
+    errors are raised in the consumer; leaving the block early stops it."""
+    done = object()
+    results: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put((None, item)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 — handed to the consumer
+            put((exc, None))
+        put((None, done))
+
+    def consume() -> Iterator:
+        while True:
+            error, item = results.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+
+    worker = threading.Thread(target=run, name="credit-import-reader", daemon=True)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(interval)
+    worker.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        worker.join()
+        sys.setswitchinterval(interval)
+
+
+@contextlib.contextmanager
+def objects_kept():
+    """The objects alive now (the framework, the modules, the registry caches) are left out of
+    the garbage collector's scans while the block runs: a large import creates millions of short-
+    lived objects, and each full collection would walk all the long-lived ones again."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _present(value) -> bool:
     """``Row.has`` of a CSV cell."""
     return value is not None and value.strip() != ""
@@ -377,140 +534,108 @@ _TYPES = {
 
 
 def create_stage(cursor) -> None:
-    """The temporary staging table (dropped at commit or rollback)."""
-    columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in FACT_COLUMNS)
+    """The temporary staging table of one batch (emptied after each batch, dropped at commit or
+    rollback): small enough to stay in the session's temporary buffers.  The JSON columns are
+    staged as text (cast by :func:`insert_staged`)."""
+    columns = ", ".join(f"{name} {'text' if name in _JSON else _TYPES.get(name, 'text')}" for name in FACT_COLUMNS)
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")  # left by an enclosing transaction that has not ended (tests)
     cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} (row_number integer NOT NULL, {columns}, ident_schemes text[], ident_values text[], "
-                   "match_name text NOT NULL, match_name_fw text, existing boolean NOT NULL, "
-                   "enterprise_id bigint, candidate_id bigint, region_id bigint, match_status text NOT NULL DEFAULT 'unmatched') "
-                   "ON COMMIT DROP")
+                   "match_name text NOT NULL, match_name_fw text) ON COMMIT DROP")
 
 
+#: the staging table's columns, in the order of :func:`stage_row`
+STAGE_COLUMNS = ("row_number", *FACT_COLUMNS, "ident_schemes", "ident_values", "match_name", "match_name_fw")
+_JSON = ("party_codes", "received")
+_JSON_AT = [i for i, name in enumerate(FACT_COLUMNS) if name in _JSON]
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-_JSON_AT = [i for i, name in enumerate(FACT_COLUMNS) if name in ("party_codes", "received")]
+
+def _array(values: list[str]) -> str:
+    """A PostgreSQL array literal of text values."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
-def stage_row(values: dict[str, Any], row_number: int, existing: bool) -> tuple:
+def stage_row(values: dict[str, Any], row_number: int) -> tuple:
     """One staging row from a new fact's values (``facts._clean`` output plus derived dates),
     with what matching needs: the legacy identifiers (``matching._legacy``: the codes given and
     the 组织机构代码 inside the USCC) and the normalised name (none for a natural person)."""
-    from psycopg.types.json import Jsonb
-
     uscc, codes = values["party_uscc"], values["party_codes"]
     if codes:
         idents = [(i.scheme, i.value) for i in _legacy(uscc, codes)]
-    else:  # the common case without building Identifiers (characters 9–17 of a valid USCC are canonical)
-        idents = [(_ORGCODE, uscc[8:17])] if uscc else []
+        schemes, idents = _array([i[0] for i in idents]), _array([i[1] for i in idents])
+    elif uscc:  # the common case without building Identifiers (characters 9–17 of a valid USCC are canonical)
+        schemes, idents = _ORGCODE_ARRAY, "{" + uscc[8:17] + "}"
+    else:
+        schemes = idents = "{}"
     name = normalise_name(values["party_name"]) if values["party_kind"] != _NATURAL_PERSON else ""
     fw = name.replace("(", "（").replace(")", "）")
     out = [row_number, *map(values.get, FACT_COLUMNS)]
     for i in _JSON_AT:
-        out[i + 1] = Jsonb(out[i + 1])
-    out += [[i[0] for i in idents], [i[1] for i in idents], name, fw if fw != name else None, existing]
+        out[i + 1] = _json_text(out[i + 1]) if out[i + 1] else "{}"
+    out += [schemes, idents, name, fw if fw != name else None]
     return tuple(out)
 
 
-def duplicates(cursor, limit: int) -> tuple[int, list[dict]]:
-    """(number of rows repeating an earlier row's source and 文号, the first ``limit`` errors)."""
-    cursor.execute(f"""
-        SELECT row_number, first_row, source_record_id FROM (
-            SELECT row_number, source_record_id,
-                   first_value(row_number) OVER (PARTITION BY source_key, source_record_id ORDER BY row_number) AS first_row
-            FROM {STAGE}) d
-        WHERE row_number <> first_row ORDER BY row_number""")
-    count, errors = 0, []
-    for row_number, first_row, record_id in cursor:
-        count += 1
-        if len(errors) < limit:
-            errors.append({"row": row_number, "column": "行政处罚决定书文号",
-                           "message": f"决定书文号“{record_id}”与第 {first_row} 行重复（同一来源的同一文书只能有一条）"})
-    if count:
-        cursor.execute(f"""
-            DELETE FROM {STAGE} s USING {STAGE} f
-            WHERE f.source_key = s.source_key AND f.source_record_id = s.source_record_id AND f.row_number < s.row_number""")
-    return count, errors
+def stage(cursor, rows: list[tuple]) -> None:
+    """``COPY`` one batch of :func:`stage_row` rows into the (empty) staging table."""
+    with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
-def match(cursor) -> None:
-    """Match the new rows set-wise, in the order of ``matching.match_many``."""
-    from zhiliang.enterprises.models import Enterprise, EnterpriseIdentifier
-
-    enterprises, identifiers = Enterprise._meta.db_table, EnterpriseIdentifier._meta.db_table
-    cursor.execute(f"CREATE INDEX ON {STAGE} (row_number)")
-    cursor.execute(f"ANALYZE {STAGE}")
-    cursor.execute(f"""
-        UPDATE {STAGE} s SET enterprise_id = e.id, region_id = e.region_id, match_status = 'uscc'
-        FROM {enterprises} e WHERE NOT s.existing AND s.party_uscc <> '' AND e.uscc = s.party_uscc""")
-    cursor.execute(f"""
-        WITH found AS (
-            SELECT s.row_number, min(i.enterprise_id) AS enterprise_id
-            FROM {STAGE} s CROSS JOIN LATERAL unnest(s.ident_schemes, s.ident_values) AS x(scheme, value)
-            JOIN {identifiers} i ON i.scheme = x.scheme AND i.value = x.value
-            WHERE NOT s.existing AND s.enterprise_id IS NULL AND cardinality(s.ident_schemes) > 0
-            GROUP BY s.row_number HAVING count(DISTINCT i.enterprise_id) = 1)
-        UPDATE {STAGE} s SET enterprise_id = e.id, region_id = e.region_id, match_status = 'identifier'
-        FROM found JOIN {enterprises} e ON e.id = found.enterprise_id WHERE s.row_number = found.row_number""")
-    cursor.execute(f"""
-        WITH named AS (
-            SELECT s.row_number, e.id FROM {STAGE} s JOIN {enterprises} e ON e.name = s.match_name
-            WHERE NOT s.existing AND s.enterprise_id IS NULL AND s.match_name <> ''
-            UNION
-            SELECT s.row_number, e.id FROM {STAGE} s JOIN {enterprises} e ON e.name = s.match_name_fw
-            WHERE NOT s.existing AND s.enterprise_id IS NULL AND s.match_name_fw IS NOT NULL),
-        found AS (SELECT row_number, min(id) AS id FROM named GROUP BY row_number HAVING count(DISTINCT id) = 1)
-        UPDATE {STAGE} s SET candidate_id = found.id, match_status = 'candidate' FROM found WHERE s.row_number = found.row_number""")
-
-
-def insert_facts(cursor, *, change_set_id: int, now: datetime.datetime) -> int:
-    """Insert the new rows' facts; returns how many."""
+def existing(cursor) -> list[tuple[int, int, int | None]]:
+    """(row number, fact id, the fact's change set) of the staged rows whose fact exists already
+    (same source and 文号) — from an earlier import, or from an earlier batch of this one."""
     from .models import CreditFact
 
+    cursor.execute(f"""
+        SELECT s.row_number, f.id, f.created_in_id FROM {STAGE} s
+        CROSS JOIN LATERAL (SELECT f.id, f.created_in_id FROM {CreditFact._meta.db_table} f
+                            WHERE f.kind = 'penalty' AND f.source_key = s.source_key AND f.source_record_id = s.source_record_id OFFSET 0) f""")
+    return cursor.fetchall()
+
+
+def unstage(cursor, row_numbers: list[int]) -> None:
+    cursor.execute(f"DELETE FROM {STAGE} WHERE row_number = ANY(%s)", [row_numbers])
+
+
+def insert_staged(cursor, *, change_set_id: int, now: datetime.datetime) -> int:
+    """Match the staged rows and insert their facts — one statement — then empty the staging
+    table; returns how many facts.  Matching in the order of ``matching.match_many``: the USCC,
+    else the legacy identifiers when they name exactly one enterprise, else the normalised name
+    (half- or full-width brackets) when exactly one enterprise bears it — a candidate for review,
+    not a match.  A batch is small against the registry: each lookup is an index probe
+    (``OFFSET 0`` keeps the planner from hashing the whole registry per batch).  The foreign
+    keys are checked by this statement (not at commit), so the database checks them while the
+    next batch is being read."""
+    from zhiliang.enterprises.models import Enterprise, EnterpriseIdentifier
+
+    from .models import CreditFact
+
+    enterprises, identifiers = Enterprise._meta.db_table, EnterpriseIdentifier._meta.db_table
     columns = ", ".join(FACT_COLUMNS)
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute(f"""
         INSERT INTO {CreditFact._meta.db_table} (created_in_id, created_at, updated_at, kind, {columns}, enterprise_id, candidate_id,
             region_id, match_status, status, disputed, first_seen_at, last_seen_at)
-        SELECT %s, %s, %s, 'penalty', {columns}, enterprise_id, candidate_id, region_id, match_status, 'active', false, %s, %s
-        FROM {STAGE} WHERE NOT existing ORDER BY row_number
-        ON CONFLICT (kind, source_key, source_record_id) DO NOTHING""", [change_set_id, now, now, now, now])
-    return cursor.rowcount
-
-
-def insert_events(cursor, *, change_set_id: int, now: datetime.datetime) -> int:
-    """One ``credit.fact_recorded`` event ("created") per fact the change set created — the
-    payload of ``facts._payload`` — in one statement."""
-    from psycopg.types.json import Jsonb
-
-    from zhiliang.core import audit
-    from zhiliang.core.models import DomainEvent
-    from zhiliang.enterprises.models import Enterprise
-
-    from .models import CreditFact
-
-    ctx = audit.require_context("发布事件")
-    content_type = audit._content_type(CreditFact)
-    cursor.execute(f"""
-        INSERT INTO {DomainEvent._meta.db_table} (id, name, version, payload, subject_type_id, subject_id, enterprise_key, region_id,
-            is_public, actor_id, actor_name, request_id, audit, created_at, delivered_at)
-        SELECT gen_random_uuid(), 'credit.fact_recorded', 1,
-            jsonb_build_object('fact', f.id, 'kind', f.kind, 'source', f.source_key, 'source_record_id', f.source_record_id,
-                'match_status', f.match_status, 'enterprise', k.key, 'decided_on', to_char(f.decided_on, 'YYYY-MM-DD'),
-                'severity', f.severity, 'outcome', 'created'),
-            %s, f.id::text, coalesce(k.key, ''), f.region_id, false, %s, %s, %s, %s, %s, NULL
-        FROM {CreditFact._meta.db_table} f
-        LEFT JOIN LATERAL (SELECT CASE WHEN e.uscc <> '' THEN e.uscc ELSE 'enterprise:' || e.id END AS key
-                           FROM {Enterprise._meta.db_table} e WHERE e.id = f.enterprise_id) k ON true
-        WHERE f.created_in_id = %s AND f.kind = 'penalty' ORDER BY f.id""",
-                   [content_type.pk, ctx.actor_id, ctx.actor_name, ctx.request_id, Jsonb(ctx.capture()), now, change_set_id])
-    return cursor.rowcount
-
-
-@task()
-def deliver_change_set(change_set_id: int) -> int:
-    """Task: deliver the ``credit.fact_recorded`` events a bulk import wrote (``core.events.deliver``
-    each: the class of every enterprise concerned is recomputed), streaming their ids."""
-    from zhiliang.core.events import deliver
-    from zhiliang.core.models import DomainEvent
-
-    ids = (DomainEvent.objects.filter(name="credit.fact_recorded", audit__change_set_id=change_set_id, delivered_at__isnull=True)
-           .order_by("created_at", "pk").values_list("pk", flat=True))
-    return sum(deliver(str(event_id)) for event_id in ids.iterator(chunk_size=2000))
+        SELECT %s, %s, %s, 'penalty', {", ".join(f"s.{c}::jsonb" if c in _JSON else f"s.{c}" for c in FACT_COLUMNS)}, e.id, n.id, e.region_id,
+            CASE WHEN u.id IS NOT NULL THEN 'uscc' WHEN i.id IS NOT NULL THEN 'identifier' WHEN n.id IS NOT NULL THEN 'candidate'
+                 ELSE 'unmatched' END,
+            'active', false, %s, %s
+        FROM {STAGE} s
+        LEFT JOIN LATERAL (SELECT u.id FROM {enterprises} u WHERE s.party_uscc <> '' AND u.uscc = s.party_uscc OFFSET 0) u ON true
+        LEFT JOIN LATERAL (
+            SELECT CASE WHEN count(DISTINCT x.enterprise_id) = 1 THEN min(x.enterprise_id) END AS id
+            FROM unnest(s.ident_schemes, s.ident_values) AS k(scheme, value)
+            JOIN {identifiers} x ON x.scheme = k.scheme AND x.value = k.value
+            WHERE u.id IS NULL) i ON true
+        LEFT JOIN LATERAL (
+            SELECT CASE WHEN count(DISTINCT c.id) = 1 THEN min(c.id) END AS id
+            FROM {enterprises} c
+            WHERE u.id IS NULL AND i.id IS NULL AND s.match_name <> '' AND c.name IN (s.match_name, s.match_name_fw)) n ON true
+        LEFT JOIN LATERAL (SELECT e.id, e.region_id FROM {enterprises} e WHERE e.id = coalesce(u.id, i.id) OFFSET 0) e ON true
+""", [change_set_id, now, now, now, now])
+    created = cursor.rowcount
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(f"TRUNCATE {STAGE}")
+    return created

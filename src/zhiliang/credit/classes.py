@@ -329,6 +329,24 @@ def on_fact_event(event) -> None:
             recompute_class(actor=SYSTEM, enterprise=enterprise, trigger=f"{event.name}#{event.pk}")
 
 
+def on_facts_imported(event) -> None:
+    """Handler of ``credit.facts_imported``: recompute, as the system, the class of every
+    enterprise the import's new facts were matched to, :data:`BATCH` at a time."""
+    from zhiliang.core.audit import SYSTEM, audit_context
+    from zhiliang.core.choices import ChangeSource
+
+    from .models import CreditFact
+    from .services.classes import recompute_batch
+
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    ids = list(CreditFact.objects.filter(created_in_id=payload.get("change_set"), enterprise__isnull=False)
+               .order_by("enterprise_id").values_list("enterprise_id", flat=True).distinct())
+    with audit_context(actor=SYSTEM, reason=f"导入信用信息（{event.name}），重新计算信用风险分类", source=ChangeSource.TASK):
+        values = rule_values(timezone.localdate())
+        for start in range(0, len(ids), BATCH):
+            recompute_batch(actor=SYSTEM, enterprise_ids=ids[start:start + BATCH], trigger=f"{event.name}#{event.pk}", rule_values=values)
+
+
 BATCH = 500
 
 
@@ -364,5 +382,6 @@ def register() -> None:
 
     for name in FACT_EVENTS:
         on_event(name)(on_fact_event)
+    on_event("credit.facts_imported")(on_facts_imported)
     register_daily("credit-classes", "重新计算企业信用风险分类", daily_job)
     register_credit_class_provider(current_classes)

@@ -38,6 +38,7 @@ and events as the per-row path.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import unicodedata
@@ -45,7 +46,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django_tasks import task
 
 from zhiliang.core.models import Department
 from zhiliang.core.uscc import validate_uscc
@@ -518,19 +518,38 @@ class BulkReport:
     MAX_ERRORS: ClassVar[int] = 1000
 
 
-def _open_text(path) -> tuple[Any, str]:
-    """The CSV file as a text stream: UTF-8 (BOM or not), else GB18030 — decided on the first
-    megabyte, then decoded while streaming."""
+class _Lines:
+    """A file's lines, each decoded as it is read (a stray byte is reported at its line;
+    neither UTF-8 nor GB18030 has a byte 0x0A inside a character)."""
+
+    def __init__(self, path, encoding: str):
+        self.file, self.encoding, self.line = open(path, "rb"), encoding, 0  # noqa: SIM115 — closed by __exit__
+
+    def __iter__(self):
+        for raw in self.file:
+            self.line += 1
+            yield raw.decode(self.encoding)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+
+
+def _open_text(path) -> tuple[_Lines, str]:
+    """The CSV file's lines: UTF-8 (BOM or not), else GB18030 — decided on the first megabyte,
+    then decoded while streaming."""
     with open(path, "rb") as f:
         head = f.read(1 << 20)
     if head.startswith(b"\xef\xbb\xbf"):
-        return open(path, encoding="utf-8-sig", newline=""), "UTF-8（带 BOM）"
+        return _Lines(path, "utf-8-sig"), "UTF-8（带 BOM）"
     try:
         head.decode("utf-8")
         encoding = "utf-8"
     except UnicodeDecodeError as exc:
         encoding = "utf-8" if exc.start >= len(head) - 3 else "gb18030"  # a character cut at the end of the sample
-    return open(path, encoding=encoding, newline=""), "UTF-8" if encoding == "utf-8" else "GB18030（兼容 GBK/GB2312）"
+    return _Lines(path, encoding), "UTF-8" if encoding == "utf-8" else "GB18030（兼容 GBK/GB2312）"
 
 
 def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: bool = False, dry_run: bool = False,
@@ -558,8 +577,10 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     from zhiliang.exchange.importing import map_columns
     from zhiliang.exchange.readers import Table
 
-    from .bulk import FastPenaltyRows, deliver_change_set
+    from . import bulk
+    from .bulk import FastPenaltyRows
     from .models import CreditFact
+    from .services import facts
 
     importer = PenaltyImporter()
     report = BulkReport()
@@ -567,7 +588,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
         report.file_errors.append("无权新增信用信息")
         report.outcome = "refused"
         return report
-    stream, _encoding = _open_text(path)
+    stream, encoding = _open_text(path)
     with stream:
         import csv
 
@@ -595,31 +616,48 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
         fast = FastPenaltyRows(importer, ctx, positions)
         with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name) as cs:
             loader = _PostgresLoader(ctx, cs, report) if connection.vendor == "postgresql" else None
-            pending: list[FactRow] = []
-            for number, cells in enumerate(reader, 2):
-                if not any(c.strip() for c in cells):
-                    continue
-                report.total += 1
-                prepared = fast.prepare(number, cells)
-                if prepared is None:
-                    width = len(cells)
-                    row = Row(number=number, values={code: cells[pos] if pos < width else None for pos, code in positions}, headers=headers)
-                    ctx.seen.clear()  # duplicates across the file are found by the database (flat memory)
-                    try:
-                        prepared = importer.prepare(row, ctx)
-                    except RowError as exc:
-                        row.error(exc.message, exc.column)
-                        prepared = None
-                    if row.errors:
-                        _bulk_errors(report, row.errors)
-                        continue
-                    prepared.slow = True
-                pending.append(prepared)
-                if len(pending) >= batch_size:
-                    loader.write(pending) if loader else _bulk_write(pending, ctx, cs, report)
-                    pending = []
-            if pending:
-                loader.write(pending) if loader else _bulk_write(pending, ctx, cs, report)
+            stager = bulk.Stager() if loader else None
+            batches = bulk.checked_batches(reader, fast, batch_size, report, stager=stager)
+            # on PostgreSQL the file is read, checked and put in the staging form in a second thread
+            # while the database writes the previous batch (``bulk.in_thread``)
+            try:
+                with bulk.in_thread(batches) if loader else contextlib.nullcontext(batches) as batches:
+                    for batch in batches:
+                        checked, slow = [], []
+                        for item in batch:
+                            if not isinstance(item, bulk.Unchecked):
+                                checked.append(item)
+                                continue
+                            number, cells = item
+                            width = len(cells)
+                            row = Row(number=number, values={code: cells[pos] if pos < width else None for pos, code in positions},
+                                      headers=headers)
+                            ctx.seen.clear()  # duplicates across the file are found by the database (flat memory)
+                            try:
+                                prepared = importer.prepare(row, ctx)
+                            except RowError as exc:
+                                row.error(exc.message, exc.column)
+                                prepared = None
+                            if row.errors:
+                                _bulk_errors(report, row.errors)
+                                continue
+                            prepared.slow = True
+                            slow.append(prepared)
+                        if loader:
+                            checked = sorted(checked + stager(slow), key=lambda staged: staged.prepared.number) if slow else checked
+                            if checked:
+                                loader.write(checked)
+                        elif checked or slow:
+                            _bulk_write(sorted(checked + slow, key=lambda prepared: prepared.number), ctx, cs, report)
+            except UnicodeDecodeError as exc:
+                # a byte the file's encoding (chosen on its first megabyte) cannot read, further on
+                report.file_errors.append(f"文件第 {stream.line} 行第 {exc.start + 1} 个字节无法按 {encoding} 读取"
+                                          f"（{exc.object[exc.start:exc.end].hex(' ').upper()}）：请确认整份文件用同一种编码（UTF-8 或 GB18030）"
+                                          "保存后重新导入；本次未写入任何数据")
+                report.outcome = "refused"
+                report.created = report.updated = report.unchanged = 0
+                transaction.set_rollback(True)
+                return report
             if loader:
                 loader.finish()
             report.errors.sort(key=lambda e: e["row"])
@@ -635,8 +673,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                 type(cs).objects.filter(pk=cs.pk).update(counts=counts)
                 report.change_set_id = cs.pk
                 if report.created:
-                    # delivered after commit like ``emit``'s: one task streams the import's events
-                    transaction.on_commit(lambda: deliver_change_set.enqueue(cs.pk))
+                    facts.announce_import(cs, kind=FactKind.PENALTY, created=report.created, source=source or "")
             else:
                 transaction.set_rollback(True)
     if report.outcome == "rejected":
@@ -653,9 +690,6 @@ def _bulk_errors(report: BulkReport, errors: list[dict]) -> None:
 def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: BulkReport) -> None:
     from django.db import transaction
     from django.utils import timezone
-
-    from zhiliang.core import audit
-    from zhiliang.core.models import DomainEvent
 
     from .matching import match_many
     from .models import CreditFact
@@ -725,17 +759,6 @@ def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: BulkReport) -> No
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied("导入的信用信息超出了您的管辖范围")
-    ctx_audit = audit.require_context("发布事件")
-    snapshot = ctx_audit.capture()
-    content_type = audit._content_type(CreditFact)
-    events = [
-        DomainEvent(name="credit.fact_recorded", version=1, payload=audit._plain(facts._payload(fact, outcome="created")),
-                    subject_type=content_type, subject_id=str(fact.pk), enterprise_key=facts._key(fact.enterprise) or "",
-                    region_id=fact.region_id, is_public=False, actor_id=ctx_audit.actor_id, actor_name=ctx_audit.actor_name,
-                    request_id=ctx_audit.request_id, audit=snapshot)
-        for fact in created
-    ]
-    _insert(events)  # delivered after commit by ``bulk.deliver_change_set``
 
 
 class _PostgresLoader:
@@ -750,79 +773,59 @@ class _PostgresLoader:
 
         self.ctx, self.cs, self.report = ctx, cs, report
         self.now = timezone.now()
-        self.derived: dict = {}
         self.cursor = connection.cursor()
+        # the statements are short and repeated: compiling them (JIT) would cost more than running them
+        self.cursor.execute("SET LOCAL jit = off")
         bulk.create_stage(self.cursor)
 
-    def write(self, rows: list[FactRow]) -> None:
+    def write(self, rows: list) -> None:
+        """One batch of :class:`~zhiliang.credit.bulk.Staged` rows: duplicates within it, ``COPY``
+        into the staging table, the facts that exist already (an earlier import: identical →
+        "unchanged", else ``record_fact``; an earlier batch: a duplicate), then the new ones
+        matched and inserted (:mod:`zhiliang.credit.bulk`)."""
+        from django.db import transaction
+
         from . import bulk
         from .models import CreditFact
         from .services import facts
 
-        kind = FactKind.PENALTY
-        keyed = {(facts.source_key_of(r.source_department, r.source_name, r.source_code), r.source_record_id): r for r in rows}
-        existing = {}
-        # one array parameter rather than an IN list of a whole batch; usually nothing is found
-        self.cursor.execute(f"SELECT id FROM {CreditFact._meta.db_table} WHERE kind = %s AND source_record_id = ANY(%s)",
-                            [kind, sorted({k[1] for k in keyed})])
-        found = [pk for (pk,) in self.cursor.fetchall()]
-        for fact in CreditFact.objects.filter(pk__in=found) if found else ():
-            if (fact.source_key, fact.source_record_id) in keyed:
-                existing[(fact.source_key, fact.source_record_id)] = fact
-        staged, seen_again, new = [], [], []
-        for prepared in rows:
-            key = (facts.source_key_of(prepared.source_department, prepared.source_name, prepared.source_code), prepared.source_record_id)
-            values = _values(prepared, key[0])
-            fact = existing.get(key)
-            if fact is not None and keyed[key] is prepared:
-                if _same(fact, prepared):
-                    seen_again.append(fact.pk)
+        keyed: dict[tuple[str, str], FactRow] = {}
+        new: list[tuple] = []
+        for staged in rows:
+            prepared = staged.prepared
+            first = keyed.setdefault((staged.values["source_key"], prepared.source_record_id), prepared)
+            if first is not prepared:
+                _bulk_errors(self.report, [_duplicate(prepared, first)])
+                continue
+            new.append(staged.row)
+        bulk.stage(self.cursor, new)
+        found = bulk.existing(self.cursor)
+        if found:
+            by_number = {prepared.number: prepared for prepared in keyed.values()}
+            facts_by_id = CreditFact.objects.in_bulk([fact_id for _, fact_id, _ in found])
+            seen_again = []
+            for number, fact_id, created_in in sorted(found):
+                prepared = by_number[number]
+                if created_in == self.cs.pk:
+                    _bulk_errors(self.report, [_duplicate(prepared, None)])
+                elif _same(facts_by_id[fact_id], prepared):
+                    seen_again.append(fact_id)
                 else:
-                    from django.db import transaction
-
                     with transaction.atomic():
-                        facts.record_fact(actor=self.ctx.actor, kind=kind, source_record_id=prepared.source_record_id,
+                        facts.record_fact(actor=self.ctx.actor, kind=FactKind.PENALTY, source_record_id=prepared.source_record_id,
                                           party_name=prepared.party_name, source_department=prepared.source_department,
                                           source_name=prepared.source_name, source_code=prepared.source_code, **prepared.fields)
                     self.report.updated += 1
-            else:
-                new.append(values)
-            staged.append((values, prepared.number, fact is not None))
-        self._derive_all(new)
-        staged = [bulk.stage_row(values, number, existing=is_existing) for values, number, is_existing in staged]
-        if seen_again:
-            CreditFact.objects.filter(pk__in=seen_again).update(last_seen_at=self.now)
-            self.report.unchanged += len(seen_again)
-        columns = ", ".join(("row_number", *bulk.FACT_COLUMNS, "ident_schemes", "ident_values", "match_name", "match_name_fw", "existing"))
-        with self.cursor.cursor.copy(f"COPY {bulk.STAGE} ({columns}) FROM STDIN") as copy:
-            for row in staged:
-                copy.write_row(row)
-
-    def _derive_all(self, rows: list[dict]) -> None:
-        """``facts._derive`` once per distinct input (at a million rows there are only some
-        thousand distinct decision dates), the missing ones computed together by
-        :func:`zhiliang.credit.bulk.derive_many` outside the import's transaction (where the rules'
-        effective-dated overrides are memoised instead of read for every call)."""
-        from . import bulk
-
-        keys = [(*(values.get(name) for name in _DERIVE_INPUTS[1:]), values.pop("_published_on")) for values in rows]
-        missing = list(dict.fromkeys(k for k in keys if k not in self.derived))
-        if missing:
-            self.derived.update(zip(missing, bulk.derive_many(missing, _DERIVE_INPUTS[1:], _DERIVE_OUTPUTS), strict=True))
-        for values, key in zip(rows, keys, strict=True):
-            values.update(zip(_DERIVE_OUTPUTS, self.derived[key], strict=True))
+            if seen_again:
+                CreditFact.objects.filter(pk__in=seen_again).update(last_seen_at=self.now)
+                self.report.unchanged += len(seen_again)
+            bulk.unstage(self.cursor, [number for number, _, _ in found])
+        self.report.created += bulk.insert_staged(self.cursor, change_set_id=self.cs.pk, now=self.now)
 
     def finish(self) -> None:
-        from zhiliang.core import audit
-
         from . import bulk
 
-        count, errors = bulk.duplicates(self.cursor, BulkReport.MAX_ERRORS)
-        if count:
-            self.report.error_rows += count
-            self.report.errors.extend(errors[:max(BulkReport.MAX_ERRORS - len(self.report.errors), 0)])
-        bulk.match(self.cursor)
-        self.report.created = bulk.insert_facts(self.cursor, change_set_id=self.cs.pk, now=self.now)
+        self.cursor.execute(f"DROP TABLE {bulk.STAGE}")
         if getattr(self.ctx.actor, "is_authenticated", False):
             # record_fact's recheck: the actor must be able to see what it wrote
             from django.core.exceptions import PermissionDenied
@@ -834,9 +837,6 @@ class _PostgresLoader:
             mine = CreditFact.objects.filter(created_in_id=self.cs.pk, kind=FactKind.PENALTY)
             if restrict(mine, self.ctx.actor, "view").count() != self.report.created:
                 raise PermissionDenied("导入的信用信息超出了您的管辖范围")
-        audit.require_context("发布事件")
-        bulk.insert_events(self.cursor, change_set_id=self.cs.pk, now=self.now)
-        self.cursor.execute(f"DROP TABLE {bulk.STAGE}")
 
 
 def _values(prepared: FactRow, source_key: str) -> dict:
@@ -859,14 +859,6 @@ def _values(prepared: FactRow, source_key: str) -> dict:
                   source_department_id=department.pk if department is not None else None, source_key=source_key,
                   _published_on=published_on)
     return values
-
-
-@task()
-def deliver_events(event_ids: list[str]) -> int:
-    """Task: deliver a batch of events written by the bulk path (``core.events.deliver`` each)."""
-    from zhiliang.core.events import deliver
-
-    return sum(deliver(event_id) for event_id in event_ids)
 
 
 def _insert(objs: list) -> list:

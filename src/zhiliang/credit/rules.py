@@ -20,6 +20,7 @@ leaves every public view (``models.public_facts``).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from zhiliang.core import rules, workdays
@@ -74,6 +75,13 @@ def low_fine_threshold(party_kind: str, decided_on: datetime.date | None) -> Dec
     by the value of RULE_CREDIT_LOW_FINE_WAN in force on the decision date (the province sets
     it; Order 45 art. 14)."""
     return Decimal(str(rules.value(LOW_FINE, decided_on)[party_kind]))
+
+
+def low_fine_thresholds() -> Callable[[str, datetime.date | None], Decimal]:
+    """:func:`low_fine_threshold` with the rule read once, now (``rules.in_force``): for a loop
+    over many rows, or a thread that must not use the database."""
+    on_date = rules.in_force(LOW_FINE)
+    return lambda party_kind, decided_on: Decimal(str(on_date(decided_on)[party_kind]))
 
 
 def tier_of(fact) -> str:

@@ -17,7 +17,9 @@ undoing a wrong tie (STYLE.md §2: every write of facts is here).
 * :func:`revoke_fact` — the decision was revoked: the fact leaves public view at once (the
   rule allows 3 working days; the deadline is in the event);
 * :func:`end_publicity` — publicity stops early: a granted credit repair, or a listing removed
-  from its list.
+  from its list;
+* :func:`announce_import` — the one event of a bulk import (``importers.bulk_import_penalties``),
+  which writes its facts set-wise rather than through :func:`record_fact`.
 
 Region of a fact = its enterprise's region; ``None`` (city-wide) while unmatched.
 
@@ -30,7 +32,10 @@ Events (payloads JSON; ``enterprise_key`` = ``Enterprise.search_key`` when match
   ``"previous_enterprise"`` (key or null) when the match moved;
 * ``credit.match_confirmed`` / ``credit.match_rejected`` / ``credit.match_undone``
   (``"reason"``, ``"previous_enterprise"``) / ``credit.fact_revoked`` (``"revoked_on"``,
-  ``"withdraw_due"``) / ``credit.publicity_ended`` (``"ended_on"``, ``"repaired"``, ``"reason"``).
+  ``"withdraw_due"``) / ``credit.publicity_ended`` (``"ended_on"``, ``"repaired"``, ``"reason"``);
+* ``credit.facts_imported`` — ``{"change_set", "kind", "created", "source"}``, subject the
+  import's change set: the facts it created are those with ``created_in`` = that change set
+  (one event per import instead of one per fact; facts it updated have their own events).
 """
 
 from __future__ import annotations
@@ -303,3 +308,10 @@ def end_publicity(*, actor, fact: CreditFact, on: datetime.date, reason: str, re
     recheck(fact, actor, "view")
     _emit("credit.publicity_ended", fact, ended_on=on, repaired=repaired, reason=_text(reason))
     return fact
+
+
+def announce_import(change_set, *, kind: str, created: int, source: str = "") -> None:
+    """The event of a bulk import that created ``created`` facts of ``kind`` in ``change_set``
+    (the class of each enterprise concerned is recomputed on delivery)."""
+    emit("credit.facts_imported", {"change_set": change_set.pk, "kind": str(kind), "created": created, "source": source},
+         subject=change_set)

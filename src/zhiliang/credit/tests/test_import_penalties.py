@@ -355,7 +355,10 @@ def test_the_bulk_path_produces_exactly_the_facts_of_the_per_row_path(tmp_path, 
     second = bulk(DATA / "penalties_gbk.csv", batch_size=batch_size)
     assert (first.outcome, first.created, second.created) == ("imported", 4, 5), first.errors + second.errors
     assert facts_as_rows() == expected
-    assert DomainEvent.objects.filter(name="credit.fact_recorded").count() == events
+    # one event per import, naming its change set (the per-row path: one per fact)
+    assert events == 9 and not DomainEvent.objects.filter(name="credit.fact_recorded").exists()
+    imported = DomainEvent.objects.filter(name="credit.facts_imported").order_by("created_at")
+    assert [(e.payload["change_set"], e.payload["created"]) for e in imported] == [(first.change_set_id, 4), (second.change_set_id, 5)]
 
     again = bulk(DATA / "penalties_gbk.csv", batch_size=batch_size)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
@@ -464,9 +467,10 @@ def test_the_bulk_path_matches_like_the_per_row_path_by_uscc_legacy_code_and_nam
     report = bulk(path, batch_size=3)
     assert (report.outcome, report.created, report.error_rows) == ("imported", len(varied_rows()), 0), report.errors
     assert facts_as_rows() == expected
-    events = DomainEvent.objects.filter(name="credit.fact_recorded", audit__change_set_id=report.change_set_id)
-    assert sorted(events.values_list("payload__source_record_id", flat=True)) == sorted(expected)
-    assert events.get(payload__source_record_id="V10").enterprise_key == credit.old.search_key
+    assert sorted(CreditFact.objects.filter(created_in_id=report.change_set_id).values_list("decision_no", flat=True)) == sorted(expected)
+    event = DomainEvent.objects.get(name="credit.facts_imported")
+    assert (event.payload["change_set"], event.payload["created"], event.subject_id) == (
+        report.change_set_id, len(varied_rows()), str(report.change_set_id))
     again = bulk(path)
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(varied_rows()))
 
@@ -485,11 +489,29 @@ def test_a_bulk_import_that_fails_keeps_nothing_and_can_be_run_again(tmp_path, d
     sets = ChangeSet.objects.count()
     with pytest.raises(PermissionDenied), audit_context(actor=department_user, reason="测试批量导入", source="test"):
         bulk_import_penalties(path, actor=department_user, source="mj-amr")
-    assert not CreditFact.objects.exists() and not DomainEvent.objects.filter(name="credit.fact_recorded").exists()
+    assert not CreditFact.objects.exists() and not DomainEvent.objects.filter(name__startswith="credit.fact").exists()
     assert ChangeSet.objects.count() == sets
 
     report = bulk(path, source="mj-amr")
     assert (report.outcome, report.created) == ("imported", 5) and CreditFact.objects.filter(source_key="mj-amr").count() == 5
+
+
+def test_a_bulk_import_that_meets_an_unreadable_byte_far_into_the_file_keeps_nothing_and_says_where(tmp_path):
+    """The encoding is chosen on the first megabyte; a stray byte further on stops the import
+    after some batches were written (in the reading thread on PostgreSQL) — all of it undone."""
+    from zhiliang.core.models import ChangeSet
+
+    rows = [varied_row(f"U{i}", **{"处罚内容": "虚构的处罚内容" * 300}) for i in range(200)]
+    data = csv_file(rows, "utf-8")
+    assert len(data) > 1 << 20
+    path = tmp_path / "u.csv"
+    path.write_bytes(data + "十堰虚构企业有限公司,".encode() + b"\xff\xfe\r\n")
+    sets = ChangeSet.objects.count()
+    report = bulk(path, batch_size=20, good_rows=True)
+    assert report.outcome == "refused" and report.created == 0
+    assert report.file_errors == ["文件第 202 行第 32 个字节无法按 UTF-8 读取（FF）：请确认整份文件用同一种编码（UTF-8 或 GB18030）"
+                                  "保存后重新导入；本次未写入任何数据"]
+    assert not CreditFact.objects.exists() and ChangeSet.objects.count() == sets
 
 
 def test_a_large_bulk_import_reports_duplicates_across_batches_with_the_first_row(tmp_path):
@@ -502,8 +524,9 @@ def test_a_large_bulk_import_reports_duplicates_across_batches_with_the_first_ro
     assert "与第 9 行重复" in report.errors[0]["message"] or "与本文件前面的一行重复" in report.errors[0]["message"]
 
 
-def test_after_a_bulk_import_one_task_delivers_its_events_and_the_class_of_each_enterprise_is_recomputed(
+def test_after_a_bulk_import_its_one_event_recomputes_the_class_of_each_enterprise_concerned(
         tmp_path, django_capture_on_commit_callbacks):
+    from zhiliang.core.models import EventDelivery
     from zhiliang.credit.models import RiskAssessment
 
     registry = build_registry()
@@ -511,10 +534,13 @@ def test_after_a_bulk_import_one_task_delivers_its_events_and_the_class_of_each_
     path.write_bytes(csv_file([varied_row("D1", **{"行政相对人名称": registry.maojian.name, "统一社会信用代码": MAOJIAN_USCC}),
                                varied_row("D2")]))
     assert not RiskAssessment.objects.filter(enterprise=registry.maojian).exists()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         report = bulk(path)
     assert report.created == 2
-    assert "bulk_import_penalties" in callbacks[0].__qualname__  # one task for the whole import (the others: the class's events)
-    events = DomainEvent.objects.filter(name="credit.fact_recorded", audit__change_set_id=report.change_set_id)
-    assert events.count() == 2 and not events.filter(delivered_at__isnull=True).exists()
-    assert RiskAssessment.objects.filter(enterprise=registry.maojian, is_current=True).exists()
+    event = DomainEvent.objects.get(name="credit.facts_imported", payload__change_set=report.change_set_id)
+    assert event.delivered_at is not None
+    assert EventDelivery.objects.filter(event=event, handler__endswith="on_facts_imported").exists()
+    current = RiskAssessment.objects.get(enterprise=registry.maojian, is_current=True)
+    assert current.trigger == f"credit.facts_imported#{event.pk}"
+    # the facts of D2 were matched to no registry enterprise: nothing else was classed
+    assert RiskAssessment.objects.filter(is_current=True).count() == 1
