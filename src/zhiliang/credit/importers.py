@@ -40,16 +40,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
-
 
 from zhiliang.core.models import Department
 from zhiliang.core.uscc import validate_uscc
-from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Row, RowError, register
+from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
 from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_list, text
 from zhiliang.exchange.readers import FileError
 
@@ -405,6 +406,12 @@ def _today() -> datetime.date:
 class PenaltyImporter(_DoubleImporter):
     kind = "penalties"
     label = "行政处罚（双公示）"
+
+    @staticmethod
+    def stream(path, *, actor, dry_run: bool = False, good_rows: bool = False, options: dict | None = None, file_name: str = "") -> Report:
+        return bulk_import_penalties(path, actor=actor, source=(options or {}).get("source"), good_rows=good_rows, dry_run=dry_run,
+                                     file_name=file_name)
+
     fact_kind = FactKind.PENALTY
     prefix = "cf"
     columns = PENALTY_COLUMNS
@@ -500,22 +507,8 @@ def header_variants(kind: str) -> dict[str, list[str]]:
 # --- the bulk path (very large CSV files) ---------------------------------------------------------------
 
 
-@dataclass
-class BulkReport:
-    """What :func:`bulk_import_penalties` did (counts, the first row errors, the outcome)."""
-
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    error_rows: int = 0
-    errors: list[dict] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-    outcome: str = ""
-    change_set_id: int | None = None
-
-    #: row errors kept in the report (the count is always complete)
-    MAX_ERRORS: ClassVar[int] = 1000
+#: row errors a streamed import keeps in its report (the count is always complete)
+MAX_BULK_ERRORS = 1000
 
 
 class _Lines:
@@ -537,6 +530,14 @@ class _Lines:
         self.file.close()
 
 
+def _sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _open_text(path) -> tuple[_Lines, str]:
     """The CSV file's lines: UTF-8 (BOM or not), else GB18030 — decided on the first megabyte,
     then decoded while streaming."""
@@ -553,7 +554,7 @@ def _open_text(path) -> tuple[_Lines, str]:
 
 
 def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: bool = False, dry_run: bool = False,
-                          batch_size: int = 5000, file_name: str = "") -> BulkReport:
+                          batch_size: int = 5000, file_name: str = "") -> Report:
     """Import a (very large) 双公示 penalty CSV while streaming it, with flat memory.
 
     The same checks as ``zhiliang import penalties`` run on each row as it is read — the common
@@ -583,12 +584,14 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     from .services import facts
 
     importer = PenaltyImporter()
-    report = BulkReport()
+    report = Report(kind=importer.kind, file_name=file_name or Path(path).name, sha256=_sha256(path), dry_run=dry_run, good_rows=good_rows,
+                    format="csv", options={"source": source} if source else {})
     if getattr(actor, "is_authenticated", False) and not has_perm(actor, codename(CreditFact, "add")):
         report.file_errors.append("无权新增信用信息")
         report.outcome = "refused"
         return report
     stream, encoding = _open_text(path)
+    report.encoding = encoding
     with stream:
         import csv
 
@@ -661,6 +664,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
             if loader:
                 loader.finish()
             report.errors.sort(key=lambda e: e["row"])
+            if report.error_rows > len({e["row"] for e in report.errors}):
+                report.notes.append(f"共 {report.error_rows} 行有错误，这里列出前 {MAX_BULK_ERRORS} 行的")
             if dry_run:
                 report.outcome = "dry_run"
             elif report.error_rows and not good_rows:
@@ -681,13 +686,13 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     return report
 
 
-def _bulk_errors(report: BulkReport, errors: list[dict]) -> None:
+def _bulk_errors(report: Report, errors: list[dict]) -> None:
     report.error_rows += 1
-    if len(report.errors) < BulkReport.MAX_ERRORS:
+    if len(report.errors) < MAX_BULK_ERRORS:
         report.errors.extend(errors)
 
 
-def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: BulkReport) -> None:
+def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
     from django.db import transaction
     from django.utils import timezone
 
@@ -765,7 +770,7 @@ class _PostgresLoader:
     """The PostgreSQL side of :func:`bulk_import_penalties`: batches of checked rows into the
     staging table, then set-wise SQL (:mod:`zhiliang.credit.bulk`)."""
 
-    def __init__(self, ctx: Context, cs, report: BulkReport):
+    def __init__(self, ctx: Context, cs, report: Report):
         from django.db import connection
         from django.utils import timezone
 

@@ -163,6 +163,9 @@ class Importer:
     columns: ClassVar[list[Column]]
     #: settings besides the file (command-line options ``--name``)
     options: ClassVar[tuple[Option, ...]] = ()
+    #: for kinds that can import a very large CSV file while streaming it (flat memory):
+    #: ``stream(path, *, actor, dry_run, good_rows, options, file_name) -> Report``
+    stream: ClassVar[Callable[..., Report] | None] = None
 
     def begin(self, ctx: Context) -> None:
         """Load lookup tables once per run; a :class:`FileError` refuses the whole file

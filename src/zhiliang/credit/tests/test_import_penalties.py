@@ -296,6 +296,29 @@ def test_the_import_command(tmp_path):
     assert CreditFact.objects.count() == 5
 
 
+def test_the_import_command_streams_a_file_larger_than_an_upload_with_the_same_report(tmp_path, monkeypatch):
+    """A CSV larger than the web upload's limit goes through the streaming path: same checks,
+    same lines in the report, same exit codes — and the same facts."""
+    from importlib import import_module
+
+    command = import_module("zhiliang.exchange.management.commands.import")
+    monkeypatch.setattr(command, "STREAM_FROM_BYTES", 1)
+    big = tmp_path / "big-penalties.csv"
+    big.write_bytes(csv_file([varied_row("S1"), varied_row("S2", **{"处罚决定日期": "2025-02-31"}), varied_row("S3")], "gbk"))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import", KIND, str(big), "--source", "sy-amr", stdout=out, stderr=err)
+    assert excinfo.value.returncode == 3 and not CreditFact.objects.exists()
+    assert "按流式批量导入" in err.getvalue()
+    assert "第 3 行，列“处罚决定日期”" in out.getvalue() and "编码 GB18030" in out.getvalue()
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import", KIND, str(big), "--source", "sy-amr", "--good-rows", stdout=(out := io.StringIO()), stderr=err)
+    assert excinfo.value.returncode == 4
+    assert "新增 2" in out.getvalue() and "变更集" in out.getvalue()
+    assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"S1", "S3"}
+
+
 # --- the upload page ----------------------------------------------------------------------------------------
 
 

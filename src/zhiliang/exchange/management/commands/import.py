@@ -1,9 +1,11 @@
 """``zhiliang import KIND FILE [options]``: import a CSV/XLSX table with a row-level report.
 
 Kinds: ``enterprises``, ``products``, ``sampling-results`` (other authorities' result
-bulletins, with ``--level``/``--plan``/``--organiser``).  A kind's own options are declared
-by its importer (:class:`~zhiliang.exchange.importing.Option`); an option the chosen kind
-does not take is refused."""
+bulletins, with ``--level``/``--plan``/``--organiser``), ``penalties`` and ``licences``.
+A kind's own options are declared by its importer (:class:`~zhiliang.exchange.importing.Option`);
+an option the chosen kind does not take is refused.  A CSV file larger than a web upload may
+be (:data:`STREAM_FROM_BYTES`) is streamed when its kind can (``Importer.stream``, e.g. the
+双公示 penalties): same checks and report, flat memory, set-wise writes."""
 
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhiliang.core.commands import add_audit_arguments, command_context
 from zhiliang.exchange import importing
+from zhiliang.exchange.services import MAX_UPLOAD_BYTES
+
+#: a CSV file at least this large is streamed, by a kind that can
+STREAM_FROM_BYTES = MAX_UPLOAD_BYTES
 
 #: exit codes (also in docs/imports.md)
 EXIT_OK = 0
@@ -44,14 +50,21 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}", returncode=EXIT_REFUSED)
-        data = path.read_bytes()
         kind_options = {name: options.get(f"kind_option_{name}") for name in getattr(self, "_option_names", ())}
         kind_options = {k: v for k, v in kind_options.items() if v is not None}
-        with command_context(options, f"导入{importing.get_importer(options['kind']).label}：{path.name}") as actor:
-            report = importing.run_import(
-                options["kind"], data, path.name, actor=actor, dry_run=options["dry_run"], good_rows=options["good_rows"],
-                progress=self._progress_bar(), options=kind_options,
-            )
+        importer = importing.get_importer(options["kind"])
+        size = path.stat().st_size
+        streamed = importer.stream is not None and path.suffix.lower() == ".csv" and size >= STREAM_FROM_BYTES
+        with command_context(options, f"导入{importer.label}：{path.name}") as actor:
+            if streamed:
+                self.stderr.write(f"文件 {size / 1e6:.0f} MB，按流式批量导入（逐批检查并写入，内存占用不随行数增长）…")
+                report = importer.stream(path, actor=actor, dry_run=options["dry_run"], good_rows=options["good_rows"],
+                                         options=kind_options, file_name=path.name)
+            else:
+                report = importing.run_import(
+                    options["kind"], path.read_bytes(), path.name, actor=actor, dry_run=options["dry_run"], good_rows=options["good_rows"],
+                    progress=self._progress_bar(), options=kind_options,
+                )
         self._close_bar()
         self._print(report)
         if report.outcome == importing.REFUSED:
