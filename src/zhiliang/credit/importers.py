@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -408,9 +409,10 @@ class PenaltyImporter(_DoubleImporter):
     label = "行政处罚（双公示）"
 
     @staticmethod
-    def stream(path, *, actor, dry_run: bool = False, good_rows: bool = False, options: dict | None = None, file_name: str = "") -> Report:
+    def stream(path, *, actor, dry_run: bool = False, good_rows: bool = False, options: dict | None = None, file_name: str = "",
+               progress=None) -> Report:
         return bulk_import_penalties(path, actor=actor, source=(options or {}).get("source"), good_rows=good_rows, dry_run=dry_run,
-                                     file_name=file_name)
+                                     file_name=file_name, progress=progress)
 
     fact_kind = FactKind.PENALTY
     prefix = "cf"
@@ -516,12 +518,18 @@ class _Lines:
     neither UTF-8 nor GB18030 has a byte 0x0A inside a character)."""
 
     def __init__(self, path, encoding: str):
-        self.file, self.encoding, self.line = open(path, "rb"), encoding, 0  # noqa: SIM115 — closed by __exit__
+        self.file, self.encoding, self.line, self.read = open(path, "rb"), encoding, 0, 0  # noqa: SIM115 — closed by __exit__
+        self.size = os.fstat(self.file.fileno()).st_size
 
     def __iter__(self):
         for raw in self.file:
             self.line += 1
+            self.read += len(raw)
             yield raw.decode(self.encoding)
+
+    def estimated_lines(self) -> int:
+        """The file's lines, estimated from the lines read so far (exact at the end)."""
+        return round(self.line * self.size / self.read) if self.read else 0
 
     def __enter__(self):
         return self
@@ -554,7 +562,7 @@ def _open_text(path) -> tuple[_Lines, str]:
 
 
 def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: bool = False, dry_run: bool = False,
-                          batch_size: int = 5000, file_name: str = "") -> Report:
+                          batch_size: int = 5000, file_name: str = "", progress=None) -> Report:
     """Import a (very large) 双公示 penalty CSV while streaming it, with flat memory.
 
     The same checks as ``zhiliang import penalties`` run on each row as it is read — the common
@@ -570,7 +578,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     per-row path's (tested).  One transaction: nothing is kept when a row has an error (unless
     ``good_rows``), on ``dry_run``, or when the process dies; after commit one task delivers the
     events (class recomputation).  The same (source, 文号) twice in the file: the later row is
-    an error.  Call inside an audit context."""
+    an error.  ``progress(phase, done, total)`` is called after each batch (rows done; the total
+    estimated from the bytes read so far).  Call inside an audit context."""
     from django.db import connection, transaction
 
     from zhiliang.core.audit import change_set
@@ -652,6 +661,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                                 loader.write(checked)
                         elif checked or slow:
                             _bulk_write(sorted(checked + slow, key=lambda prepared: prepared.number), ctx, cs, report)
+                        if progress is not None:
+                            progress("write", report.total, max(report.total, stream.estimated_lines() - 1))
             except UnicodeDecodeError as exc:
                 # a byte the file's encoding (chosen on its first megabyte) cannot read, further on
                 report.file_errors.append(f"文件第 {stream.line} 行第 {exc.start + 1} 个字节无法按 {encoding} 读取"
@@ -672,6 +683,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                 report.outcome = "rejected"
             else:
                 report.outcome = "partial" if report.error_rows else "imported"
+            if progress is not None:
+                progress("write", report.total, report.total)
             if report.outcome in ("imported", "partial"):
                 counts = {"total": report.total, "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                           "errors": report.error_rows}

@@ -18,12 +18,15 @@ from zhiliang.core import audit
 from zhiliang.core.choices import ChangeSource
 
 from .choices import JobStatus
-from .importing import run_import
+from .importing import get_importer, run_import
 from .models import ImportJob
 
 log = logging.getLogger("zhiliang.exchange")
 
 PHASE_LABELS = {"check": "检查", "write": "写入"}
+#: a CSV file at least this large is streamed by a kind that can (``Importer.stream``: checked
+#: and written batch by batch, set-wise — e.g. a department's year of 双公示 penalties)
+STREAM_FROM_BYTES = 1 << 20
 
 
 def progress_key(job_id: int) -> str:
@@ -62,10 +65,15 @@ def execute(job_id: int) -> str:
             cache.set(progress_key(job.pk), {"phase": PHASE_LABELS.get(phase, phase), "processed": done, "total": total}, 3600)
 
     try:
-        with job.file.open("rb") as fh:
-            data = fh.read()
-        report = run_import(job.kind, data, job.file_name, actor=job.user, dry_run=job.dry_run, good_rows=job.good_rows, progress=progress,
-                            options=job.options)
+        importer = get_importer(job.kind)
+        if importer.stream is not None and job.file_name.lower().endswith(".csv") and job.file.size >= STREAM_FROM_BYTES:
+            report = importer.stream(job.file.path, actor=job.user, dry_run=job.dry_run, good_rows=job.good_rows, options=job.options,
+                                     file_name=job.file_name, progress=progress)
+        else:
+            with job.file.open("rb") as fh:
+                data = fh.read()
+            report = run_import(job.kind, data, job.file_name, actor=job.user, dry_run=job.dry_run, good_rows=job.good_rows,
+                                progress=progress, options=job.options)
     except Exception as exc:  # the report says it; the log has the trace
         log.exception("import job %s failed", job.pk)
         ImportJob.objects.filter(pk=job.pk).update(

@@ -322,10 +322,18 @@ def test_the_import_command_streams_a_file_larger_than_an_upload_with_the_same_r
 # --- the upload page ----------------------------------------------------------------------------------------
 
 
-def test_department_staff_upload_a_penalty_file_on_the_import_page(client, department_user, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("streamed", [False, True], ids=["per-row", "streamed"])
+def test_department_staff_upload_a_penalty_file_on_the_import_page(client, department_user, django_capture_on_commit_callbacks, monkeypatch,
+                                                                    streamed):
+    """The page's report is the same whether the job checks row by row or streams the file (a
+    CSV of 1 MB or more)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
+    from zhiliang.exchange import jobs
+
+    if streamed:
+        monkeypatch.setattr(jobs, "STREAM_FROM_BYTES", 1)
     client.force_login(department_user)
     bad = csv_file([good_row(), good_row(**{"行政处罚决定书文号": "十市监处罚〔2026〕901号", "统一社会信用代码": BAD_USCC})], "gbk")
     with django_capture_on_commit_callbacks(execute=True):
@@ -339,6 +347,9 @@ def test_department_staff_upload_a_penalty_file_on_the_import_page(client, depar
             "kind": KIND, "file": SimpleUploadedFile("处罚.csv", (DATA / "penalties_gbk.csv").read_bytes()), "option_source": "sy-amr"})
     page = client.get(response["Location"]).content.decode()
     assert "已导入" in page and CreditFact.objects.filter(source_key="sy-amr").count() == 5
+    # streamed: one event for the import; row by row: one per fact
+    assert DomainEvent.objects.filter(name="credit.facts_imported").count() == (1 if streamed else 0)
+    assert DomainEvent.objects.filter(name="credit.fact_recorded").count() == (0 if streamed else 5)
 
 
 # --- the bulk path ------------------------------------------------------------------------------------------
