@@ -626,7 +626,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
         headers = {code: header[pos].strip() for pos, code in mapping.items()}
         positions = list(mapping.items())
         fast = FastPenaltyRows(importer, ctx, positions)
-        with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name) as cs:
+        with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name, file_sha256=report.sha256) as cs:
             loader = _PostgresLoader(ctx, cs, report) if connection.vendor == "postgresql" else None
             stager = bulk.Stager() if loader else None
             batches = bulk.checked_batches(reader, fast, batch_size, report, stager=stager)
@@ -691,7 +691,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                 type(cs).objects.filter(pk=cs.pk).update(counts=counts)
                 report.change_set_id = cs.pk
                 if report.created:
-                    facts.announce_import(cs, kind=FactKind.PENALTY, created=report.created, source=source or "")
+                    facts.announce_import(cs, actor=actor, kind=FactKind.PENALTY, created=report.created, source=source or "")
             else:
                 transaction.set_rollback(True)
     if report.outcome == "rejected":

@@ -310,7 +310,8 @@ def end_publicity(*, actor, fact: CreditFact, on: datetime.date, reason: str, re
     return fact
 
 
-def announce_import(change_set, *, kind: str, created: int, source: str = "") -> None:
+@service(event="credit.facts_imported")
+def announce_import(change_set, *, actor, kind: str, created: int, source: str = "") -> None:
     """The event of a bulk import that created ``created`` facts of ``kind`` in ``change_set``
     (the class of each enterprise concerned is recomputed on delivery)."""
     emit("credit.facts_imported", {"change_set": change_set.pk, "kind": str(kind), "created": created, "source": source},
