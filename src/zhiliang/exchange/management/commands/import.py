@@ -28,7 +28,9 @@ EXIT_PARTIAL = 4        # --good-rows: the good rows were written, the bad rows 
 
 
 class Command(BaseCommand):
-    help = "导入数据表（CSV/XLSX），逐行报告错误。 Import a CSV/XLSX table (enterprises, products, sampling results) with a row-level report."
+    help = ("导入数据表（CSV/XLSX），逐行报告错误；超过网页上传上限的大文件（如双公示行政处罚 CSV）流式批量导入。 "
+            "Import a CSV/XLSX table (enterprises, products, sampling results, 双公示 penalties and licences) with a row-level report; "
+            "a CSV larger than a web upload is streamed when its kind can.")
 
     def add_arguments(self, parser):
         kinds = importing.importers()
