@@ -446,6 +446,8 @@ def varied_rows() -> list[dict[str, str]]:
         varied_row("V12", **{"行政相对人名称": "十堰东风车桥配件有限公司", "统一社会信用代码": "", "处罚内容": "罚款一万元"}),
         varied_row("V13", **{"行政相对人类别": "个人", "行政相对人名称": "孙虚构", "统一社会信用代码": "", "证件类型": "身份证", "证件号码": PERSON_ID}),
         varied_row("V14", **{"罚款金额（万元）": "１２．５", "处罚程序": " 普通程序 ", "严重程度": "一般"}),
+        # what COPY's text format must escape: line breaks, a tab, a backslash (and quotes, for the CSV)
+        varied_row("V15", **{"处罚内容": "罚款三万元；\r\n责令停产\t整改（见附件 C:\\整改\\通知.pdf）“立即”\"停止\""}),
     ]
 
 
