@@ -10,8 +10,10 @@ the credit regime that switches on 2025-12-25.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -219,6 +221,20 @@ def in_force(name: str) -> Callable[[datetime.date | None], Any]:
 #: that change overrides clear it at once, other processes see a change within the TTL
 _OVERRIDE_TTL = 30.0
 _override_memo: dict[str, tuple[float, list[tuple[datetime.date, Any]]]] = {}
+#: inside :func:`overrides_read_once`: each rule's overrides as first read there
+_read_once: contextvars.ContextVar[dict[str, list] | None] = contextvars.ContextVar("rule_overrides_read_once", default=None)
+
+
+@contextlib.contextmanager
+def overrides_read_once() -> Iterator[None]:
+    """Within, each rule's overrides are read once, even inside a transaction (where they are
+    otherwise read at every use): for a job that applies rules to many rows and changes no
+    override — an import checks thousands of rows against the same rules in force."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
 
 
 def _overrides(name: str) -> list[tuple[datetime.date, Any]]:
@@ -228,10 +244,18 @@ def _overrides(name: str) -> list[tuple[datetime.date, Any]]:
 
     from .models import RuleOverride
 
+    def read() -> list[tuple[datetime.date, Any]]:
+        return list(RuleOverride.objects.filter(rule=name).order_by("-effective_from").values_list("effective_from", "value"))
+
+    read_once = _read_once.get()
+    if read_once is not None:
+        if name not in read_once:
+            read_once[name] = read()
+        return read_once[name]
     now = time.monotonic()
     memo = _override_memo.get(name)
     if memo is None or memo[0] < now or connection.in_atomic_block:
-        rows = list(RuleOverride.objects.filter(rule=name).order_by("-effective_from").values_list("effective_from", "value"))
+        rows = read()
         if connection.in_atomic_block:
             return rows  # inside a transaction: see its own uncommitted overrides, memo nothing
         _override_memo[name] = memo = (now + _OVERRIDE_TTL, rows)

@@ -115,11 +115,10 @@ class FastPenaltyRows:
 
     def __init__(self, importer, ctx, positions: list[tuple[int, str]]):
         from .importers import LEGACY_CODES, PLACEHOLDERS, PROCEDURES, SEVERITIES, code_text
-        from .rules import low_fine_thresholds
 
         self.importer, self.ctx = importer, ctx
-        #: RULE_CREDIT_LOW_FINE_WAN, read now: the checks use no database (they may run in a thread, :func:`in_thread`)
-        self.low_fine_on = low_fine_thresholds()
+        #: RULE_CREDIT_LOW_FINE_WAN as ``begin`` read it: the checks use no database (they may run in a thread, :func:`in_thread`)
+        self.low_fine_on = ctx.cache["low_fine"]
         self.positions = positions
         self.pos = {code: pos for pos, code in positions}
         self.today = ctx.cache["today"]

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from zhiliang.core.models import Department
+from zhiliang.core.rules import overrides_read_once
 from zhiliang.core.uscc import validate_uscc
 from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
 from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_list, text
@@ -233,6 +234,8 @@ class _DoubleImporter(Importer):
                 raise FileError(f"来源部门“{code}”不存在：--source 应为部门代码（如 sy-amr）")
             ctx.cache["source"] = department
         ctx.cache["today"] = _today()
+        #: RULE_CREDIT_LOW_FINE_WAN read once per file (a query per row would cost more than the row)
+        ctx.cache["low_fine"] = rules.low_fine_thresholds()
 
     # -- one row --
 
@@ -457,7 +460,7 @@ class PenaltyImporter(_DoubleImporter):
         if fine and fine > 0:
             categories.add("罚款")
         fields["is_warning_only"] = categories == {"警告"}
-        threshold = rules.low_fine_threshold(party_kind, fields.get("decided_on"))
+        threshold = ctx.cache["low_fine"](party_kind, fields.get("decided_on"))
         light = categories <= LIGHT_CATEGORIES and not confiscated and not fields["licence_action"]
         fields["is_criticism_or_low_fine"] = bool(categories) and light and (
             "通报批评" in categories or ("罚款" in categories and fine is not None and fine <= threshold))
@@ -562,6 +565,7 @@ def _open_text(path) -> tuple[_Lines, str]:
     return _Lines(path, encoding), "UTF-8" if encoding == "utf-8" else "GB18030（兼容 GBK/GB2312）"
 
 
+@overrides_read_once()  # the rules in force are read once per file, not per row
 def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: bool = False, dry_run: bool = False,
                           batch_size: int = 5000, file_name: str = "", progress=None) -> Report:
     """Import a (very large) 双公示 penalty CSV while streaming it, with flat memory.
@@ -585,7 +589,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
 
     from zhiliang.core.audit import change_set
     from zhiliang.core.permissions import codename, has_perm
-    from zhiliang.exchange.importing import map_columns
+    from zhiliang.exchange.importing import map_columns, one_import_at_a_time
     from zhiliang.exchange.readers import Table
 
     from . import bulk
@@ -628,6 +632,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
         positions = list(mapping.items())
         fast = FastPenaltyRows(importer, ctx, positions)
         with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name, file_sha256=report.sha256) as cs:
+            one_import_at_a_time(importer.kind)
             loader = _PostgresLoader(ctx, cs, report) if connection.vendor == "postgresql" else None
             stager = bulk.Stager() if loader else None
             batches = bulk.checked_batches(reader, fast, batch_size, report, stager=stager)

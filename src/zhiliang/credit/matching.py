@@ -96,7 +96,7 @@ def match_many(rows: Iterable[Any]) -> list[Match]:
     by_uscc: dict[str, Enterprise] = {}
     usccs = sorted({p[0] for p in parsed if p[0]})
     for chunk in _chunks(usccs):
-        for enterprise in Enterprise.objects.filter(uscc__in=chunk):
+        for enterprise in Enterprise.objects.select_related("region").filter(uscc__in=chunk):
             by_uscc[enterprise.uscc] = enterprise
 
     by_ident: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -120,7 +120,7 @@ def match_many(rows: Iterable[Any]) -> list[Match]:
     enterprises = {e.pk: e for e in by_uscc.values()}
     missing = sorted(needed - set(enterprises))
     for chunk in _chunks(missing):
-        enterprises.update({e.pk: e for e in Enterprise.objects.filter(pk__in=chunk)})
+        enterprises.update({e.pk: e for e in Enterprise.objects.select_related("region").filter(pk__in=chunk)})
 
     results = []
     for uscc, idents, name, party_kind in parsed:

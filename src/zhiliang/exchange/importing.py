@@ -41,6 +41,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from zhiliang.core.rules import overrides_read_once
+
 from .readers import FileError, Table, is_empty, read_table
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -338,6 +340,7 @@ def check_options(importer: Importer, options: dict[str, Any]) -> dict[str, Any]
     return given
 
 
+@overrides_read_once()  # the rules in force are read once per file, not per row
 def run_import(
     kind: str,
     data: bytes,
@@ -403,6 +406,7 @@ def run_import(
 
     outcomes: dict[str, int] = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
     with transaction.atomic(), change_set(kind=f"import:{kind}", file_name=file_name, file_sha256=report.sha256) as cs:
+        one_import_at_a_time(kind)
         for done, row in enumerate(rows, 1):
             if not row.errors:
                 _write_row(importer, row, ctx, outcomes)
@@ -426,6 +430,19 @@ def run_import(
         report.notes.append(f"如无错误，本应新增 {report.created} 条、更新 {report.updated} 条、未变 {report.unchanged} 条")
         report.created = report.updated = report.unchanged = 0
     return report
+
+
+def one_import_at_a_time(kind: str) -> None:
+    """Called first in an import's transaction: imports of one kind write one after another,
+    so a second import of the same records (the same file uploaded twice, two clerks) waits
+    for the first to commit and then finds them "unchanged" instead of failing on their
+    unique constraint.  On PostgreSQL a transaction-level advisory lock (released at commit
+    or rollback); SQLite's immediate transactions already serialise every writer."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"zhiliang.import:{kind}"])
 
 
 def _finish(report: Report, rows: list[Row], outcome: str) -> None:

@@ -580,3 +580,89 @@ def test_after_a_bulk_import_its_one_event_recomputes_the_class_of_each_enterpri
     assert current.trigger == f"credit.facts_imported#{event.pk}"
     # the facts of D2 were matched to no registry enterprise: nothing else was classed
     assert RiskAssessment.objects.filter(is_current=True).count() == 1
+
+
+# --- rules read once per file; two imports of the same records at once ------------------------------------
+
+
+@pytest.mark.parametrize("path", ["per_row", "bulk"])
+def test_the_rules_in_force_are_read_once_per_file_however_many_rows_it_has(tmp_path, path):
+    """Every row is checked against the same rules in force (low-fine threshold, regime,
+    publication deadline, publicity period): their overrides are read once per file — inside
+    the import's transaction they used to be read again at every row, rows with errors
+    included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def override_reads(n: int) -> int:
+        rows = [varied_row(f"Q{n}-{i}") for i in range(n)] + [varied_row(f"Q{n}-bad{i}", **{"罚款金额（万元）": "十万"}) for i in range(n)]
+        data = csv_file(rows)
+        file = tmp_path / f"q{n}.csv"
+        file.write_bytes(data)
+        with CaptureQueriesContext(connection) as queries:
+            report = bulk(file, good_rows=True) if path == "bulk" else run(file.name, data=data, good_rows=True)
+        assert (report.created, report.error_rows) == (n, n)
+        return sum('"core_ruleoverride"' in q["sql"] for q in queries.captured_queries)
+
+    few, many = override_reads(2), override_reads(40)
+    assert 0 < few == many
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["per_row", "bulk"])
+def test_the_same_file_imported_twice_at_the_same_moment_writes_each_record_once(tmp_path, path):
+    """Two clerks (or a double click) import the same file at once: the second import waits
+    for the first to commit, then finds its records — "unchanged", not a constraint error."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    rows = [varied_row(f"W{i}") for i in range(6)]
+    data = csv_file(rows)
+    file = tmp_path / "w.csv"
+    file.write_bytes(data)
+    first_writing, release = threading.Event(), threading.Event()
+    reports, failures = {}, []
+
+    def hold(phase, done, total):
+        if phase == "write" and not first_writing.is_set():
+            first_writing.set()  # inside the first import's transaction, its rows (partly) written
+            assert release.wait(timeout=30)
+
+    def clerk(name, progress):
+        try:
+            with audit_context(actor=SYSTEM, reason="测试同时导入", source="test"):
+                if path == "bulk":
+                    from zhiliang.credit.importers import bulk_import_penalties
+
+                    reports[name] = bulk_import_penalties(file, actor=SYSTEM, batch_size=2, progress=progress)
+                else:
+                    reports[name] = importing.run_import(KIND, data, file.name, actor=SYSTEM, progress=progress)
+        except Exception as exc:  # reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=clerk, args=("first", hold))
+    first.start()
+    assert first_writing.wait(timeout=30)
+    second = threading.Thread(target=clerk, args=("second", None))
+    second.start()
+    # let the second import reach the first one's lock (PostgreSQL: seen waiting on it)
+    deadline = time.monotonic() + 10
+    while connection.vendor == "postgresql" and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    else:
+        time.sleep(0.5)
+    release.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert failures == []
+    assert (reports["first"].outcome, reports["first"].created) == ("imported", 6)
+    assert (reports["second"].outcome, reports["second"].created, reports["second"].unchanged) == ("imported", 0, 6)
+    assert CreditFact.objects.count() == 6
