@@ -5,7 +5,7 @@ the same run (goal ≥ 25 % of COPY's rows/s, minimum 10 %; memory flat).
     createdb -h 127.0.0.1 -U postgres zl_credit_bench
     .venv/bin/python bench/bench_credit_import.py --n 100000          # first
     .venv/bin/python bench/bench_credit_import.py                     # 1 000 000 rows
-    options: --n N  --enterprises N  --batch 5000  --per-row 2000  --reimport  --bad 0.002  --seed 45
+    options: --n N  --enterprises N  --batch 5000  --per-row 2000  --reimport  --anatomy  --bad 0.002  --seed 45
     e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/zl_credit_import_bench \\
          nice -n 10 .venv/bin/python bench/bench_credit_import.py --n 1000000 --batch 10000 --per-row 300
 
@@ -34,7 +34,10 @@ database's credit facts, enterprises and domain events are **wiped**: use a dedi
    one ``INSERT … SELECT`` from the table itself (its 11 indexes and 5 foreign keys, nothing
    else: no reading, checking or matching), rolled back — the ceiling of any import into
    this table;
-6. ``--per-row K``: the per-row path (``run_import`` → ``record_fact``) on the first K rows as a
+6. ``--anatomy``: the same facts into a fresh copy of the table with only its primary key and
+   unique constraint, with its foreign keys too, with its other indexes too, and with all of
+   it (rolled back each time) — what each part of the table costs per row;
+7. ``--per-row K``: the per-row path (``run_import`` → ``record_fact``) on the first K rows as a
    dry run, for comparison; ``--reimport``: the bulk path again on the same file (all
    "unchanged").
 
@@ -266,6 +269,47 @@ def table_floor(change_set_id: int) -> tuple[float, int, tuple[float, float]]:
     return elapsed, count, (after[0] - cpu[0], after[1] - cpu[1])
 
 
+def table_anatomy(change_set_id: int) -> list[tuple[str, float, int]]:
+    """What writing the import's facts costs, part by part: the same rows ``INSERT … SELECT``-ed
+    into a fresh copy of ``credit_creditfact`` with, in turn, only its primary key and unique
+    constraint, those and its foreign keys, those and its other indexes, and all of it (the
+    definitions read from the catalogue); each in a transaction rolled back."""
+    import re
+
+    from django.db import connection, transaction
+
+    from zhiliang.credit.models import CreditFact
+
+    table = CreditFact._meta.db_table
+    columns = ", ".join(f.column for f in CreditFact._meta.concrete_fields if f.column != "id")
+    with connection.cursor() as cur:
+        cur.execute("SELECT indisunique, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass", [table])
+        indexes = cur.fetchall()
+        cur.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table])
+        foreign = [f"ALTER TABLE bench_fact_like ADD {d}" for (d,) in cur.fetchall()]
+
+    def index(definition: str) -> str:
+        return re.sub(r"INDEX \S+ ON \S+", "INDEX ON bench_fact_like", definition)
+
+    unique = [index(d) for u, d in indexes if u]
+    other = [index(d) for u, d in indexes if not u]
+    variants = [("主键与唯一约束", unique), (f"+ {len(foreign)} 个外键", unique + foreign),
+                (f"+ {len(other)} 个其他索引", unique + other), ("全部（即信用信息表）", unique + foreign + other)]
+    results = []
+    for label, ddl in variants:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET LOCAL jit = off")
+            cur.execute(f"CREATE TABLE bench_fact_like (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY)")
+            for statement in ddl:
+                cur.execute(statement)
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            started = time.perf_counter()
+            cur.execute(f"INSERT INTO bench_fact_like ({columns}) SELECT {columns} FROM {table} WHERE created_in_id = %s", [change_set_id])
+            results.append((label, time.perf_counter() - started, cur.rowcount))
+            transaction.set_rollback(True)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="处罚记录行数（默认 1 000 000）")
@@ -273,6 +317,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000, help="批量写入的行数")
     parser.add_argument("--per-row", type=int, default=2000, help="逐行路径（record_fact）试导入的行数，0 不测")
     parser.add_argument("--reimport", action="store_true", help="再导入一次同一文件（全部“未变”）")
+    parser.add_argument("--anatomy", action="store_true", help="再把导入的信用信息写入信用信息表的新副本：只有主键与唯一约束、加外键、加其他索引、全部（各自回滚）")
     parser.add_argument("--bad", type=float, default=0.002, help="有错误的行所占比例（默认 0.2 %）")
     parser.add_argument("--seed", type=int, default=45)
     args = parser.parse_args()
@@ -333,6 +378,7 @@ def main() -> None:
     samples = [rss for _, rss in sampler.samples]
     early = samples[max(0, len(samples) // 10)] if samples else 0.0
     floor_seconds, floor_rows, floor_cpu = table_floor(report.change_set_id)
+    anatomy = table_anatomy(report.change_set_id) if args.anatomy else []
 
     reimport = None
     if args.reimport:
@@ -357,6 +403,9 @@ def main() -> None:
           f" = {100 * floor_rate / copy_rate:.1f} % of COPY（任何导入的上限）；导入达到其 {100 * import_rate / floor_rate:.0f} %"
           f"（后端 CPU {floor_cpu[1]:.1f} s）")
     copy_cpu_rate, import_cpu_rate = args.n / max(sum(copy_cpu), 1e-9), args.n / max(sum(import_cpu), 1e-9)
+    for label, seconds, rows in anatomy:
+        print(f"    写入信用信息表的新副本，{label}：{seconds:.1f} s  {rows / seconds:.0f} 行/s = {100 * rows / seconds / copy_rate:.1f} % of COPY"
+              f"（{1e6 * seconds / rows:.1f} µs/行）")
     print(f"  CPU 秒（本进程 + PostgreSQL 后端）：COPY {copy_cpu[0]:.1f} + {copy_cpu[1]:.1f}，导入 {import_cpu[0]:.1f} + {import_cpu[1]:.1f}")
     print(f"  每 CPU 秒行数：COPY {copy_cpu_rate:.0f}，导入 {import_cpu_rate:.0f}，比值 {100 * import_cpu_rate / copy_cpu_rate:.1f} %")
     print(f"  内存 RSS：导入前 {rss_before:.0f} MB，10 % 时 {early:.0f} MB，峰值 {max(samples, default=0):.0f} MB"

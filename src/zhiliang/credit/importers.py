@@ -20,7 +20,7 @@ The files follow the national 双公示 data standard (RULES.md "Credit"): the c
 * **Publication** (computed by :func:`zhiliang.credit.services.facts.record_fact`):
   the procedure column (普通程序/简易程序; ordinary when absent — 双公示 lists ordinary-
   procedure decisions) and a 处罚类别 of 警告 only set publishability; 通报批评, or a fine not
-  above the threshold of RULE_CREDIT_LOW_FINE_WAN (``rules.low_fine_threshold``) (with nothing heavier: no confiscation, suspension
+  above the threshold of RULE_CREDIT_LOW_FINE_WAN (``rules.low_fine_thresholds``) (with nothing heavier: no confiscation, suspension
   or revocation) sets ``is_criticism_or_low_fine`` (3-month publicity under Order 45);
   severity (轻微/一般/严重) is taken from the file when given.
 * **Personal data.**  A natural person's identity number goes to ``person_id_number``,

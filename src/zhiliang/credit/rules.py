@@ -70,16 +70,12 @@ def is_publishable(fact) -> bool:
     return fact.procedure != Procedure.SIMPLE and not fact.is_warning_only
 
 
-def low_fine_threshold(party_kind: str, decided_on: datetime.date | None) -> Decimal:
-    """较低数额罚款: the largest fine (万元, inclusive) that counts as low for this kind of party,
-    by the value of RULE_CREDIT_LOW_FINE_WAN in force on the decision date (the province sets
-    it; Order 45 art. 14)."""
-    return Decimal(str(rules.value(LOW_FINE, decided_on)[party_kind]))
-
-
 def low_fine_thresholds() -> Callable[[str, datetime.date | None], Decimal]:
-    """:func:`low_fine_threshold` with the rule read once, now (``rules.in_force``): for a loop
-    over many rows, or a thread that must not use the database."""
+    """较低数额罚款: ``(party_kind, decided_on) →`` the largest fine (万元, inclusive) that counts
+    as low for this kind of party, by the value of RULE_CREDIT_LOW_FINE_WAN in force on the
+    decision date (the province sets it; Order 45 art. 14).  The rule's overrides are read
+    once, now (``rules.in_force``): an import reads it once per file, and its checks may run
+    in a thread that must not use the database."""
     on_date = rules.in_force(LOW_FINE)
     return lambda party_kind, decided_on: Decimal(str(on_date(decided_on)[party_kind]))
 
