@@ -7,7 +7,7 @@ An 18-character code: 1 登记管理部门代码, 2 机构类别代码, 3–8 �
 order — and reports every failure it can, in Chinese::
 
     >>> validate_uscc("91350100M000100Y4Z").errors
-    ["第18位 'Z' 不是合法字符", '按前17位，校验码应为 3']
+    ["第18位“Z”不是合法字符", '按前17位，校验码应为 3']
 
 It deliberately does **not** check characters 3–8 against today's division
 codes (codes get abolished; old codes stay valid) nor the GB 11714 check
@@ -78,7 +78,7 @@ def check_char(first17: str) -> str:
     code = normalise(first17)
     if len(code) != 17:
         raise ValueError(f"须为前17位，实为 {len(code)} 位")
-    bad = [f"第{i}位 '{c}' 不是合法字符" for i, c in enumerate(code, 1) if c not in _VALUE]
+    bad = [f"第{i}位“{c}”不是合法字符" for i, c in enumerate(code, 1) if c not in _VALUE]
     if bad:
         raise ValueError("；".join(bad))
     return _weighted_check(code)
@@ -134,8 +134,8 @@ def validate_uscc(raw: object) -> USCCResult:
     # 2. alphabet (every position)
     for i, c in enumerate(code, 1):
         if c not in _VALUE:
-            shown = c if c.isprintable() else repr(c)
-            errors.append(f"第{i}位 '{shown}' 不是合法字符")
+            shown = c if c.isprintable() else f"U+{ord(c):04X}"
+            errors.append(f"第{i}位“{shown}”不是合法字符")
     # 3. check character — computable when the first 17 are known and legal
     expected = None
     if len(code) in (17, LENGTH) and all(c in _VALUE for c in code[:17]):
@@ -145,7 +145,7 @@ def validate_uscc(raw: object) -> USCCResult:
         elif code[17] not in _VALUE:
             errors.append(f"按前17位，校验码应为 {expected}")
         elif code[17] != expected:
-            errors.append(f"校验码错误：第18位为 '{code[17]}'，按前17位，校验码应为 {expected}")
+            errors.append(f"校验码错误：第18位为“{code[17]}”，按前17位，校验码应为 {expected}")
     return USCCResult(code=code, valid=not errors, errors=errors, expected_check=expected, notes=notes)
 
 

@@ -60,7 +60,7 @@ def test_orgcode_from_uscc_skips_an_invalid_embedded_orgcode():
 
 
 def test_orgcode_from_an_invalid_uscc_says_why():
-    with pytest.raises(ValidationError, match="统一社会信用代码无效：第18位 'Z' 不是合法字符"):
+    with pytest.raises(ValidationError, match="统一社会信用代码无效：第18位“Z”不是合法字符"):
         orgcode_from_uscc("91350100M000100Y4Z")
 
 
@@ -84,7 +84,7 @@ def test_parse_normalises_each_scheme(scheme, raw, value):
 @pytest.mark.parametrize(
     "scheme, raw, message",
     [
-        (S.USCC, "91350100M000100Y4Z", "第18位 'Z' 不是合法字符；按前17位，校验码应为 3"),
+        (S.USCC, "91350100M000100Y4Z", "第18位“Z”不是合法字符；按前17位，校验码应为 3"),
         (S.REGNO, "42030000001234", "工商注册号应为15位数字，收到“42030000001234”（14 位）"),
         (S.REGNO, "42030000001234A", "工商注册号应为15位数字"),
         (S.ORGCODE, "D214356", "组织机构代码应为9位（格式 XXXXXXXX-X）"),

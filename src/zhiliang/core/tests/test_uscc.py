@@ -36,18 +36,18 @@ def test_worked_example_is_valid():
 def test_worked_example_with_z_reports_the_bad_character_and_the_expected_check():
     result = validate_uscc("91350100M000100Y4Z")
     assert not result.valid
-    assert result.message == "第18位 'Z' 不是合法字符；按前17位，校验码应为 3"
+    assert result.message == "第18位“Z”不是合法字符；按前17位，校验码应为 3"
     assert result.expected_check == "3"
 
 
 def test_a_legal_but_wrong_check_character_names_both():
     result = validate_uscc("91350100M000100Y44")
-    assert result.errors == ["校验码错误：第18位为 '4'，按前17位，校验码应为 3"]
+    assert result.errors == ["校验码错误：第18位为“4”，按前17位，校验码应为 3"]
 
 
 def test_every_failure_is_reported_in_order_length_alphabet_check():
     result = validate_uscc("9135O100I000100Y4")  # 17 chars, O and I are outside the alphabet
-    assert result.errors == ["长度应为18位，实为 17 位", "第5位 'O' 不是合法字符", "第9位 'I' 不是合法字符"]
+    assert result.errors == ["长度应为18位，实为 17 位", "第5位“O”不是合法字符", "第9位“I”不是合法字符"]
     assert result.expected_check is None  # the first 17 are not all legal: no check can be computed
 
 
@@ -75,7 +75,7 @@ def test_excluded_letters_are_rejected_even_in_lowercase():
     for letter in "IOSVZ":
         code = VALID[:8] + letter + VALID[9:]
         result = validate_uscc(code.lower())
-        assert f"第9位 '{letter}' 不是合法字符" in result.errors
+        assert f"第9位“{letter}”不是合法字符" in result.errors
 
 
 def test_every_single_substitution_of_the_worked_example_is_detected():
@@ -104,7 +104,7 @@ def test_division_code_is_the_registering_authority():
 
 
 def test_check_char_refuses_bad_input_in_chinese():
-    with pytest.raises(ValueError, match="第5位 'O' 不是合法字符"):
+    with pytest.raises(ValueError, match="第5位“O”不是合法字符"):
         check_char("9135O100M000100Y4")
     with pytest.raises(ValueError, match="须为前17位"):
         check_char("913501")
@@ -154,7 +154,7 @@ def test_check_uscc_command_reports_invalid_codes_and_fails():
     assert exc.value.returncode == 1
     assert out.getvalue().splitlines() == [
         f"{VALID} 有效",
-        "91350100M000100Y4Z 无效: 第18位 'Z' 不是合法字符；按前17位，校验码应为 3",
+        "91350100M000100Y4Z 无效: 第18位“Z”不是合法字符；按前17位，校验码应为 3",
         "123 无效: 长度应为18位，实为 3 位",
     ]
 
@@ -164,7 +164,7 @@ def test_check_uscc_console_script_exit_codes(tmp_path):
     env = {**os.environ, "ZHILIANG_DATA_DIR": str(tmp_path)}
     bad = subprocess.run([str(zhiliang), "check-uscc", VALID, "91350100M000100Y4Z"], capture_output=True, text=True, env=env)
     assert bad.returncode == 1
-    assert bad.stdout == f"{VALID} 有效\n91350100M000100Y4Z 无效: 第18位 'Z' 不是合法字符；按前17位，校验码应为 3\n"
+    assert bad.stdout == f"{VALID} 有效\n91350100M000100Y4Z 无效: 第18位“Z”不是合法字符；按前17位，校验码应为 3\n"
     assert "1 个代码无效" in bad.stderr
     good = subprocess.run([str(zhiliang), "check-uscc", VALID.lower()], capture_output=True, text=True, env=env)
     assert good.returncode == 0
