@@ -252,9 +252,11 @@ SPECTACULAR_SETTINGS = {
 # --- Zhiliang ---------------------------------------------------------------------------
 # Personal tokens may not live longer than this many days.
 API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
-# Rate limits (django-ratelimit syntax) for logins and anonymous public queries.
+# Rate limits (django-ratelimit syntax) for logins and public pages: visitors per address,
+# signed-in users per account (an office's staff share one address).
 LOGIN_RATE = env("LOGIN_RATE", "10/m")
 PUBLIC_QUERY_RATE = env("PUBLIC_QUERY_RATE", "30/m")
+SIGNED_IN_QUERY_RATE = env("SIGNED_IN_QUERY_RATE", "300/m")
 RATELIMIT_VIEW = "zhiliang.core.views.rate_limited"
 # Models whose rows are written without an audit context (CORE.md "Audit").
 AUDIT_EXEMPT_MODELS = {

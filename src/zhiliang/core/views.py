@@ -51,20 +51,29 @@ def rate_limited(request, exception=None):
     return render(request, "429.html", status=429)
 
 
-def throttle(group: str, rate_setting: str, keys: tuple[str, ...], method: str = "POST"):
+def throttle(group: str, rate_setting: str, keys: tuple[str, ...], method: str = "POST", signed_in_rate: str | None = None):
     """Refuse with 429 when any of ``keys`` (django-ratelimit key syntax) exceeds
-    ``settings.<rate_setting>`` for ``group``; the rate is read per request."""
+    ``settings.<rate_setting>`` for ``group``; the rate is read per request.  With
+    ``signed_in_rate``, a signed-in user is counted by account at ``settings.<signed_in_rate>``
+    instead (an office's staff share one address; they are known and their work is logged)."""
 
     def rate(_group, _request):
         return getattr(settings, rate_setting)
 
+    def user_rate(_group, _request):
+        return getattr(settings, signed_in_rate)
+
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
+            if signed_in_rate and request.user.is_authenticated:
+                counted = [(f"{group}:user", "user", user_rate)]
+            else:
+                counted = [(group, key, rate) for key in keys]
             limited = False
-            for key in keys:
+            for name, key, limit in counted:
                 # every key is counted, even after one is over the limit
-                if is_ratelimited(request, group=group, key=key, rate=rate, method=method, increment=True):
+                if is_ratelimited(request, group=name, key=key, rate=limit, method=method, increment=True):
                     limited = True
             if limited:
                 log.warning("rate limit %s hit by %s", group, request.META.get("REMOTE_ADDR"))
@@ -74,6 +83,12 @@ def throttle(group: str, rate_setting: str, keys: tuple[str, ...], method: str =
         return wrapped
 
     return decorator
+
+
+def public_throttle(group: str):
+    """A public page's limit: ``PUBLIC_QUERY_RATE`` per address for visitors,
+    ``SIGNED_IN_QUERY_RATE`` per account for signed-in users."""
+    return throttle(group, "PUBLIC_QUERY_RATE", ("ip",), method="GET", signed_in_rate="SIGNED_IN_QUERY_RATE")
 
 
 def require_perm(perm: str):
@@ -149,7 +164,7 @@ def public_home(request):
     return render(request, "core/public_home.html")
 
 
-@throttle("public-search", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
+@public_throttle("public-search")
 def public_search(request):
     """The one-stop public search (anonymous; only public records)."""
     query = (request.GET.get("q") or "").strip()[:100]

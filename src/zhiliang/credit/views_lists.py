@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import ObjectChange, Region
 from zhiliang.core.permissions import can, get_for_user, has_perm, is_staff_user, restrict
-from zhiliang.core.views import fetch, form_errors_message, paginate, staff_required, throttle, web_context
+from zhiliang.core.views import fetch, form_errors_message, paginate, public_throttle, staff_required, web_context
 from zhiliang.enterprises.models import Enterprise
 
 from .api.lists import ListEntryFilterSet, ListPublicationFilterSet
@@ -38,7 +38,7 @@ from .services import lists as services
 
 S = ListEntryStatus
 DateInput = functools.partial(forms.DateInput, attrs={"type": "date"}, format="%Y-%m-%d")
-public_page = throttle("credit-public", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
+public_page = public_throttle("credit-public")
 
 
 def today():

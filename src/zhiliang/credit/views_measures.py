@@ -29,14 +29,14 @@ from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import Department
 from zhiliang.core.permissions import can, get_for_user, has_perm, restrict
-from zhiliang.core.views import apply_errors, fetch, paginate, require_perm, throttle, web_context
+from zhiliang.core.views import apply_errors, fetch, paginate, public_throttle, require_perm, web_context
 
 from . import measures_read
 from .choices import CaseStatus, FeedbackOutcome, MeasureKind, MeasureTrigger
 from .models import Measure, MeasureCase
 from .services import measures as services
 
-public_page = throttle("credit-public", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
+public_page = public_throttle("credit-public")
 CASE_PERMISSION = "credit.view_measurecase"
 #: the list part's entry page (linked when it is there)
 LIST_ENTRY_URL_NAME = "credit:list-entry-detail"

@@ -6,7 +6,7 @@ enterprise itself and for the public, the printable credit report and its verifi
   ``…/report.pdf`` (POST: issue the staff report);
 * enterprise accounts: ``/staff/credit/my/`` (its own credit with the objection, repair and
   removal actions), ``/staff/credit/my/report.pdf`` (POST: its own report);
-* public (anonymous, throttled per IP like the public search): ``/xinyong/`` (search by a name
+* public (anonymous, throttled like the public search: per address, per account when signed in): ``/xinyong/`` (search by a name
   fragment of two characters or a USCC), ``/xinyong/e/<key>/`` (the public credit page; the key
   is the enterprise's id as in ``/qiye/<id>/``, or its USCC), ``…/report.pdf`` (GET: issue a
   public report), ``/xinyong/verify/`` (check a printed report's code).
@@ -34,7 +34,7 @@ from zhiliang.core.audit import audit_context
 from zhiliang.core.choices import ChangeSource
 from zhiliang.core.permissions import get_for_user, in_own_scope, memberships, restrict_q
 from zhiliang.core.sections import render_sections
-from zhiliang.core.views import form_errors_message, staff_required, throttle, web_context
+from zhiliang.core.views import form_errors_message, public_throttle, staff_required, web_context
 from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.enterprises.models import Enterprise
 
@@ -48,8 +48,8 @@ USCC_LIKE = re.compile(r"^[0-9A-Z]{18}$")
 #: enterprises listed by a search (ranked); a longer query narrows
 SEARCH_LIMIT = 50
 #: the public pages share the public search's rate; issuing a report is a write: its own group
-public_page = throttle("credit-public", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
-public_report_limit = throttle("credit-report", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
+public_page = public_throttle("credit-public")
+public_report_limit = public_throttle("credit-report")
 
 
 

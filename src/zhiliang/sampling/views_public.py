@@ -1,4 +1,4 @@
-"""The public pages of the sampling app under /choucha/ (anonymous, throttled per IP like the
+"""The public pages of the sampling app under /choucha/ (anonymous, throttled like the
 public search): published plans (抽查计划公告), published draw records with their
 verification data, result bulletins (抽查结果公告) with their downloads, and the city's pass
 rate by year and category.
@@ -18,14 +18,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from zhiliang.core.permissions import get_for_user, restrict
-from zhiliang.core.views import paginate, throttle
+from zhiliang.core.views import paginate, public_throttle
 
 from . import rules
 from .choices import Conclusion, Direction, DrawKind, Level
 from .models import Bulletin, Draw, Quota, Sample, SamplingPlan, TestItem
 
 #: one rate for every public sampling page (the same setting as the public search)
-public_page = throttle("sampling-public", "PUBLIC_QUERY_RATE", ("ip",), method="GET")
+public_page = public_throttle("sampling-public")
 
 #: the draw engine's documentation (docs/draw.md) and the command that re-runs a draw
 VERIFY_COMMAND = "zhiliang draw verify"

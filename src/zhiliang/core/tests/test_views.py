@@ -87,6 +87,21 @@ def test_public_search_is_throttled_per_ip(client, settings):
     assert client.get("/search/", {"q": "十堰"}, REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+def test_signed_in_staff_are_counted_per_account_not_by_their_offices_address(client, county_user, department_user, settings):
+    """A county office's staff share one address: on the public pages each signed-in user is
+    counted by account at its own rate, and their browsing leaves the visitors' quota of that
+    address untouched."""
+    settings.PUBLIC_QUERY_RATE = "2/d"  # day-long windows: a minute window can roll over mid-test
+    settings.SIGNED_IN_QUERY_RATE = "4/d"
+    client.force_login(county_user)
+    assert [client.get("/search/", {"q": "十堰"}).status_code for _ in range(5)] == [200, 200, 200, 200, 429]
+    colleague = Client()  # same address (the test client's 127.0.0.1)
+    colleague.force_login(department_user)
+    assert colleague.get("/search/", {"q": "十堰"}).status_code == 200
+    visitor = Client()
+    assert [visitor.get("/search/", {"q": "十堰"}).status_code for _ in range(3)] == [200, 200, 429]
+
+
 # --- login ------------------------------------------------------------------------------------------
 
 
