@@ -302,7 +302,9 @@ class EnterpriseImporter(Importer):
         return prepared
 
     def write(self, prepared: EnterpriseRow, ctx: Context) -> str:
-        enterprise = prepared.enterprise
+        # not there when the row was checked — unless an import of the same file that ran at the
+        # same moment wrote it since (imports take turns to write: ``one_import_at_a_time``)
+        enterprise = prepared.enterprise or _written_since_checked(prepared.data)
         if enterprise is None:
             services.create_enterprise(actor=ctx.actor, categories=prepared.categories, **prepared.data)
             return CREATED
@@ -324,6 +326,15 @@ class EnterpriseImporter(Importer):
     def permission_message(self, prepared: EnterpriseRow, ctx: Context, exc) -> str:
         region = prepared.data.get("region") or (prepared.enterprise.region if prepared.enterprise else None)
         return _scope_message("enterprise", "add" if prepared.enterprise is None else "change", region, ctx, exc)
+
+
+def _written_since_checked(data: dict[str, Any]) -> Enterprise | None:
+    """The enterprise of a row checked as new, if it exists now: by its USCC, or by its name
+    when that is one enterprise's."""
+    if data.get("uscc"):
+        return Enterprise.objects.filter(uscc=data["uscc"]).first()
+    same_name = list(Enterprise.objects.filter(name=data["name"])[:2])
+    return same_name[0] if len(same_name) == 1 else None
 
 
 # --- products --------------------------------------------------------------------------------------
@@ -401,10 +412,14 @@ class ProductImporter(Importer):
         return ProductRow(enterprise=enterprise, data=data, product=product)
 
     def write(self, prepared: ProductRow, ctx: Context) -> str:
-        if prepared.product is None:
-            services.save_product(actor=ctx.actor, enterprise=prepared.enterprise, **prepared.data)
+        data = prepared.data
+        # as for enterprises: written since the check by an import of the same file at the same moment?
+        product = prepared.product or Product.objects.filter(enterprise=prepared.enterprise, name=data["name"], brand=data["brand"],
+                                                             model=data["model"]).first()
+        if product is None:
+            services.save_product(actor=ctx.actor, enterprise=prepared.enterprise, **data)
             return CREATED
-        product = Product.objects.get(pk=prepared.product.pk)
+        product = Product.objects.get(pk=product.pk)
         changes = {}
         for name, value in prepared.data.items():
             current = getattr(product, "category_id" if name == "category" else name)

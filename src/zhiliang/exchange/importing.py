@@ -436,7 +436,7 @@ def one_import_at_a_time(kind: str) -> None:
     """Called first in an import's transaction: imports of one kind write one after another,
     so a second import of the same records (the same file uploaded twice, two clerks) waits
     for the first to commit and then finds them "unchanged" instead of failing on their
-    unique constraint.  On PostgreSQL a transaction-level advisory lock (released at commit
+    unique constraint — the importer's ``write`` looks a record checked as new up again.  On PostgreSQL a transaction-level advisory lock (released at commit
     or rollback); SQLite's immediate transactions already serialise every writer."""
     from django.db import connection
 

@@ -74,6 +74,23 @@ def test_reimporting_the_same_file_changes_nothing():
     assert Enterprise.objects.get(uscc=U1).updated_at == stamp
 
 
+def test_enterprises_another_import_wrote_after_the_check_are_found_not_created_twice():
+    """Two clerks import the same new enterprises at the same moment: imports take turns to
+    write (``one_import_at_a_time``), and the second finds what the first created after its
+    rows were checked — unchanged, not a duplicate-code error."""
+    data = csv_bytes(*GOOD, ",十堰茅箭虚构五金经营部,茅箭区,十堰市茅箭区人民路1号,10,2020-05-01,存续,")
+    other = {}
+
+    def meanwhile(phase, done, total):
+        if phase == "check" and done == total and not other:
+            other["report"] = run(data)  # the other clerk's import, committed before this one writes
+
+    report = run(data, progress=meanwhile)
+    assert (other["report"].outcome, other["report"].created) == (importing.IMPORTED, 3)
+    assert (report.outcome, report.created, report.updated, report.unchanged) == (importing.IMPORTED, 0, 0, 3)
+    assert Enterprise.objects.filter(name__in=["十堰华鑫汽车零部件有限公司", "十堰茅箭虚构五金经营部"]).count() == 2
+
+
 def test_a_changed_row_updates_only_the_changed_fields():
     run(csv_bytes(*GOOD))
     changed = GOOD[0].replace(",500,", ",650,")

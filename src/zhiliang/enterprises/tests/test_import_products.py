@@ -37,6 +37,20 @@ def run(*lines, actor=SYSTEM, header=HEADER, **options):
         return importing.run_import("products", data, "产品.csv", actor=actor, **options)
 
 
+def test_products_another_import_wrote_after_the_check_are_found_not_created_twice(enterprises):
+    """The same product file imported twice at the same moment: the second import finds the
+    products the first created after its rows were checked (imports take turns to write)."""
+    other = {}
+
+    def meanwhile(phase, done, total):
+        if phase == "check" and done == total and not other:
+            other["report"] = run(*GOOD)  # the other import, committed before this one writes
+
+    report = run(*GOOD, progress=meanwhile)
+    assert (other["report"].created, report.outcome, report.created, report.unchanged) == (2, importing.IMPORTED, 0, 2)
+    assert Product.objects.filter(name__in=["制动蹄总成", "离合器压盘"]).count() == 2
+
+
 def test_products_are_created_then_unchanged_on_reimport(enterprises):
     report = run(*GOOD)
     assert report.outcome == importing.IMPORTED and report.created == 2
