@@ -712,6 +712,9 @@ def _bulk_errors(report: Report, errors: list[dict]) -> None:
 
 
 def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
+    """One batch of the streamed import on SQLite (PostgreSQL: :class:`_PostgresLoader`): the
+    facts that exist already found by (source, 文号), then the new ones matched
+    (``match_many``), derived and inserted with ``bulk_create``."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -771,7 +774,7 @@ def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
         fact.enterprise, fact.candidate, fact.match_status = match.enterprise, match.candidate, match.status
         fact.region_id = match.enterprise.region_id if match.enterprise is not None else None
         _derive_cached(fact, fact._published_on, derived)
-    created = _insert([f for _, f in new])
+    created = CreditFact._base_manager.bulk_create([f for _, f in new], batch_size=len(new))
     report.created += len(created)
 
     if getattr(ctx.actor, "is_authenticated", False):
@@ -883,55 +886,6 @@ def _values(prepared: FactRow, source_key: str) -> dict:
                   source_department_id=department.pk if department is not None else None, source_key=source_key,
                   _published_on=published_on)
     return values
-
-
-def _insert(objs: list) -> list:
-    """Insert ``objs`` (one model) in one go: PostgreSQL ``COPY`` with ids taken from the
-    table's sequence beforehand; elsewhere ``bulk_create``.  ``created_at``/``updated_at`` are
-    set as ``bulk_create`` would."""
-    from django.db import connection
-    from django.utils import timezone
-
-    if not objs:
-        return objs
-    model = type(objs[0])
-    if connection.vendor != "postgresql":
-        return list(model._base_manager.bulk_create(objs, batch_size=len(objs)))
-    now = timezone.now()
-    table = model._meta.db_table
-    if objs[0].pk is None:  # an auto id: taken from the sequence (a UUID id has its default already)
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(objs)])
-            for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
-                obj.pk = pk
-    fields = model._meta.concrete_fields
-    for obj in objs:
-        for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                setattr(obj, f.attname, now)
-        obj._state.adding = False
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    converters = [_copy_converter(f) for f in fields]
-    names = [f.attname for f in fields]
-    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for obj in objs:
-            values = obj.__dict__
-            copy.write_row([convert(values[name]) if convert else values[name] for name, convert in zip(names, converters, strict=True)])
-    return objs
-
-
-def _copy_converter(f):
-    """How a field's Python value goes into ``COPY``: JSON as ``Jsonb`` (with the field's
-    encoder), everything else as it is (str, int, bool, Decimal, date, datetime, UUID, None)."""
-    import json
-
-    from django.db import models
-    from psycopg.types.json import Jsonb
-
-    if isinstance(f, models.JSONField):
-        dumps = (lambda v, cls=f.encoder: json.dumps(v, cls=cls)) if f.encoder else json.dumps
-        return lambda v: None if v is None else Jsonb(v, dumps=dumps)
-    return None
 
 
 #: what ``facts._derive`` reads of a new fact (besides the rules in force, fixed during a run)

@@ -169,6 +169,11 @@ class Importer:
     #: ``stream(path, *, actor, dry_run, good_rows, options, file_name) -> Report``
     stream: ClassVar[Callable[..., Report] | None] = None
 
+    def streams(self, file_name: str, size: int, from_bytes: int) -> bool:
+        """Whether a file of ``size`` bytes is imported by :attr:`stream`: a CSV file of at least
+        ``from_bytes``, for a kind that can."""
+        return self.stream is not None and file_name.lower().endswith(".csv") and size >= from_bytes
+
     def begin(self, ctx: Context) -> None:
         """Load lookup tables once per run; a :class:`FileError` refuses the whole file
         (e.g. an option naming a plan that does not exist)."""

@@ -66,7 +66,7 @@ def execute(job_id: int) -> str:
 
     try:
         importer = get_importer(job.kind)
-        if importer.stream is not None and job.file_name.lower().endswith(".csv") and job.file.size >= STREAM_FROM_BYTES:
+        if importer.streams(job.file_name, job.file.size, STREAM_FROM_BYTES):
             report = importer.stream(job.file.path, actor=job.user, dry_run=job.dry_run, good_rows=job.good_rows, options=job.options,
                                      file_name=job.file_name, progress=progress)
         else:

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         kind_options = {k: v for k, v in kind_options.items() if v is not None}
         importer = importing.get_importer(options["kind"])
         size = path.stat().st_size
-        streamed = importer.stream is not None and path.suffix.lower() == ".csv" and size >= STREAM_FROM_BYTES
+        streamed = importer.streams(path.name, size, STREAM_FROM_BYTES)
         with command_context(options, f"导入{importer.label}：{path.name}") as actor:
             if streamed:
                 self.stderr.write(f"文件 {size / 1e6:.0f} MB，按流式批量导入（逐批检查并写入，内存占用不随行数增长）…")
