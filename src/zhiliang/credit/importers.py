@@ -59,6 +59,7 @@ from zhiliang.exchange.readers import FileError
 
 from . import rules
 from .choices import FactKind, PartyKind, Procedure, Severity
+from .services.facts import _NOT_GIVEN
 
 #: penalty categories a "criticism or low fine" penalty may consist of (anything else is heavier)
 LIGHT_CATEGORIES = {"警告", "通报批评", "罚款"}
@@ -639,7 +640,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
             # on PostgreSQL the file is read, checked and put in the staging form in a second thread
             # while the database writes the previous batch (``bulk.in_thread``)
             try:
-                with bulk.in_thread(batches) if loader else contextlib.nullcontext(batches) as batches:
+                with bulk.fewer_collections(), bulk.in_thread(batches) if loader else contextlib.nullcontext(batches) as batches:
                     for batch in batches:
                         checked, slow = [], []
                         for item in batch:
@@ -870,11 +871,11 @@ def _values(prepared: FactRow, source_key: str) -> dict:
     """A new fact's column values as ``facts._clean`` gives them (the fast checks' rows are
     already in that form; the others go through ``_clean``), with its source, and the given
     publication date under ``_published_on``."""
-    from .services import facts
-
     fields = dict(prepared.fields)
-    published_on = fields.pop("published_on", facts._NOT_GIVEN)
+    published_on = fields.pop("published_on", _NOT_GIVEN)
     if prepared.slow:
+        from .services import facts
+
         values = facts._clean(FactKind.PENALTY, prepared.source_record_id, prepared.party_name, fields)
     else:
         values = fields

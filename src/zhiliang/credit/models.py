@@ -74,7 +74,8 @@ class CreditFact(DomainModel):
     enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name="企业", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_facts",
                                    db_index=False)  # credit_fact_enterprise (enterprise, kind, decided_on) serves it
     match_status = models.CharField("主体匹配", max_length=12, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED)
-    candidate = models.ForeignKey("enterprises.Enterprise", verbose_name="按名称匹配的候选企业", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    candidate = models.ForeignKey("enterprises.Enterprise", verbose_name="按名称匹配的候选企业", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  db_index=False)  # credit_fact_candidate: the few facts that have one
     region = models.ForeignKey("core.Region", verbose_name="区划", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # --- what it says -----------------------------------------------------------------------
     title = models.CharField("事项", max_length=200, blank=True, help_text="违法行为类型、许可证书名称等")
@@ -124,11 +125,14 @@ class CreditFact(DomainModel):
         ordering = ["-decided_on", "-pk"]
         constraints = [models.UniqueConstraint(fields=["kind", "source_key", "source_record_id"], name="credit_fact_one_per_source_record")]
         # a write-heavy table (双公示 imports of millions of rows): each index earns its place —
-        # kind is the unique constraint's first column, match_status the match index's; no
-        # text-pattern (_like) indexes, which equality lookups never use
+        # kind is the unique constraint's first column; no text-pattern (_like) indexes, which
+        # equality lookups never use; partial indexes where most rows have nothing to find
+        # (most facts have no name-only candidate; the review queue holds unmatched organisations)
         indexes = [
             models.Index(fields=["enterprise", "kind", "decided_on"], name="credit_fact_enterprise"),
-            models.Index(fields=["match_status", "kind"], name="credit_fact_match"),
+            models.Index(fields=["candidate"], condition=Q(candidate__isnull=False), name="credit_fact_candidate"),
+            models.Index(fields=["match_status", "-first_seen_at"], name="credit_fact_review_queue",
+                         condition=Q(match_status__in=(MatchStatus.CANDIDATE, MatchStatus.UNMATCHED)) & ~Q(party_kind=PartyKind.NATURAL_PERSON)),
             models.Index(fields=["party_uscc"], name="credit_fact_party_uscc"),
         ]
 

@@ -550,6 +550,22 @@ def test_a_bulk_import_that_meets_an_unreadable_byte_far_into_the_file_keeps_not
     assert not CreditFact.objects.exists() and ChangeSet.objects.count() == sets
 
 
+def test_a_bulk_import_collects_garbage_less_often_while_it_runs_and_leaves_the_process_as_it_was(tmp_path):
+    import gc
+
+    path = tmp_path / "g.csv"
+    path.write_bytes(csv_file([varied_row(f"G{i}") for i in range(6)]))
+    before = gc.get_threshold()
+    during = []
+    report = bulk(path, batch_size=2, progress=lambda *_: during.append(gc.get_threshold()))
+    assert (report.outcome, report.created) == ("imported", 6)
+    assert during and all(t[0] == 50000 and t[1:] == before[1:] for t in during[:-1])
+    assert gc.get_threshold() == before
+    with pytest.raises(ZeroDivisionError):  # and also when the import fails
+        bulk(path, batch_size=2, progress=lambda *_: 1 / 0)
+    assert gc.get_threshold() == before
+
+
 def test_a_large_bulk_import_reports_duplicates_across_batches_with_the_first_row(tmp_path):
     rows = [varied_row(f"L{i}") for i in range(30)] + [varied_row("L7")]
     path = tmp_path / "l.csv"
