@@ -420,10 +420,11 @@ class SamplingResultImporter(Importer):
 
     def write(self, prepared: ResultRow, ctx: Context) -> str:
         data = prepared.data
-        if prepared.existing_id is not None:
-            current = Sample.objects.get(pk=prepared.existing_id)
-            if not _differs(current, data):
-                return UNCHANGED
+        # a row checked as new may have been written since by another import of the same file
+        current = (Sample.objects.get(pk=prepared.existing_id) if prepared.existing_id is not None
+                   else Sample.objects.filter(sample_no=data["sample_no"], source=Source.IMPORTED).first())
+        if current is not None and not _differs(current, data):
+            return UNCHANGED
         plan = SamplingPlan.objects.filter(code=prepared.plan_code).first()
         if plan is None:
             plan = services.create_imported_plan(actor=ctx.actor, **prepared.plan_defaults)

@@ -268,6 +268,23 @@ def test_reimporting_the_same_file_adds_nothing(producers):
     assert SamplingPlan.objects.count() == 1 and DomainEvent.objects.count() == events
 
 
+def test_results_another_import_wrote_after_the_check_are_unchanged_not_updated(producers):
+    """The same bulletin imported twice at the same moment: the second import finds the results
+    the first wrote after its rows were checked (imports take turns to write) and reports
+    them unchanged — nothing was corrected."""
+    other = {}
+
+    def meanwhile(phase, done, total):
+        if phase == "check" and done == total and not other:
+            other["report"] = run("national-2024-gbk.csv", level="national")  # committed before this import writes
+
+    with audit_context(actor=SYSTEM, reason="测试同时导入", source="test"):
+        report = importing.run_import(KIND, (bf.DATA / "national-2024-gbk.csv").read_bytes(), "national-2024-gbk.csv", actor=SYSTEM,
+                                      options={"level": "national"}, progress=meanwhile)
+    assert (other["report"].created, report.outcome, report.created, report.updated, report.unchanged) == (3, importing.IMPORTED, 0, 0, 3)
+    assert Sample.objects.count() == 3
+
+
 def test_a_later_bulletin_correcting_a_conclusion_updates_the_same_result(producers):
     run("national-2024-gbk.csv", level="national")
     corrected = [row[:] for row in bf.NATIONAL_ROWS]
