@@ -131,7 +131,7 @@ class CreditFact(DomainModel):
         indexes = [
             models.Index(fields=["enterprise", "kind", "decided_on"], name="credit_fact_enterprise"),
             models.Index(fields=["candidate"], condition=Q(candidate__isnull=False), name="credit_fact_candidate"),
-            models.Index(fields=["match_status", "-first_seen_at"], name="credit_fact_review_queue",
+            models.Index(fields=["match_status", "-first_seen_at", "-id"], name="credit_fact_review_queue",
                          condition=Q(match_status__in=(MatchStatus.CANDIDATE, MatchStatus.UNMATCHED)) & ~Q(party_kind=PartyKind.NATURAL_PERSON)),
             models.Index(fields=["party_uscc"], name="credit_fact_party_uscc"),
         ]

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 
 from zhiliang.core.permissions import restrict
 
@@ -22,8 +22,8 @@ def review_queue(user) -> QuerySet[CreditFact]:
     qs = CreditFact.objects.filter(match_status__in=(MatchStatus.CANDIDATE, MatchStatus.UNMATCHED)).exclude(
         party_kind=PartyKind.NATURAL_PERSON
     )
-    order = Case(When(match_status=MatchStatus.CANDIDATE, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return restrict(qs, user, "change").select_related("candidate", "source_department").order_by(order, "-first_seen_at", "-pk")
+    # "candidate" sorts before "unmatched": the order of the credit_fact_review_queue index
+    return restrict(qs, user, "change").select_related("candidate", "source_department").order_by("match_status", "-first_seen_at", "-pk")
 
 
 def facts_of(enterprise, user) -> QuerySet[CreditFact]:

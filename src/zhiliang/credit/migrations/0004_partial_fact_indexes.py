@@ -28,6 +28,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='creditfact',
-            index=models.Index(condition=models.Q(('match_status__in', ('candidate', 'unmatched')), models.Q(('party_kind', 'natural_person'), _negated=True)), fields=['match_status', '-first_seen_at'], name='credit_fact_review_queue'),
+            index=models.Index(condition=models.Q(('match_status__in', ('candidate', 'unmatched')), models.Q(('party_kind', 'natural_person'), _negated=True)), fields=['match_status', '-first_seen_at', '-id'], name='credit_fact_review_queue'),
         ),
     ]

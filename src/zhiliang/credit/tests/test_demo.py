@@ -197,6 +197,8 @@ def test_matching_review_queue_and_personal_data():
     assert statuses[MatchStatus.CONFIRMED] == 1 and statuses[MatchStatus.CANDIDATE] >= 2 and statuses[MatchStatus.UNMATCHED] >= 5
     queue = list(selectors.review_queue(user("amr")))
     assert queue[0].match_status == MatchStatus.CANDIDATE and queue[0].candidate is not None
+    order = [fact.match_status for fact in queue]  # every candidate first, then the unmatched
+    assert order == [MatchStatus.CANDIDATE] * order.count(MatchStatus.CANDIDATE) + [MatchStatus.UNMATCHED] * order.count(MatchStatus.UNMATCHED)
     persons = CreditFact.objects.filter(party_kind=PartyKind.NATURAL_PERSON)
     assert persons.count() >= 5 and all(len(p.person_id_number) == 18 and p.enterprise_id is None for p in persons)
     assert CreditFact.objects.filter(party_kind=PartyKind.INDIVIDUAL_BUSINESS, match_status=MatchStatus.USCC).exists()
