@@ -584,7 +584,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     per-row path's (tested).  One transaction: nothing is kept when a row has an error (unless
     ``good_rows``), on ``dry_run``, on an unreadable byte, or when the process dies; the
     import's one ``credit.facts_imported`` event is delivered after commit (class
-    recomputation).  The same (source, 文号) twice in the file: the later row is an error.  ``progress(phase, done, total)`` is called after each batch (rows done; the total
+    recomputation).  The same (source, 文号) twice in the file: the later row is an error.
+    ``progress(phase, done, total)`` is called after each batch (rows done; the total
     estimated from the bytes read so far).  Call inside an audit context."""
     from django.db import connection, transaction
 
