@@ -28,7 +28,7 @@ def register() -> None:
         (_("联合奖惩统计"), "credit:case-statistics", "credit.view_measurecase", 350, STAFF),
         (_("信用信息异议"), "credit:objection-queue", "credit.change_factobjection", 360, None),
         (_("信用修复申请"), "credit:repair-queue", "credit.change_repairapplication", 361, None),
-        (_("严重违法失信名单"), "credit:list-entry-list", "credit.view_listentry", 420, STAFF),
+        (_("信用名单"), "credit:list-entry-list", "credit.view_listentry", 420, STAFF),
         (_("名单定期公布"), "credit:list-publication-list", "credit.view_listpublication", 425, None),
     ):
         staff(MenuItem(label, url, permission, group=group, order=order, roles=roles))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhiliang.core.models import DomainModel
 from zhiliang.core.permissions import Scope
@@ -234,6 +235,12 @@ class ListEntry(DomainModel):
 
     def __str__(self) -> str:
         return f"{self.get_list_kind_display()} {self.enterprise}"
+
+    def get_status_display(self) -> str:
+        """The status's label; a published red-list entry's measures are rewards, not punishments."""
+        if self.status == ListEntryStatus.PUBLISHED and self.list_kind == ListKind.RED:
+            return _("已公示，激励措施执行中")
+        return str(ListEntryStatus(self.status).label) if self.status in ListEntryStatus.values else self.status
 
 
 class ListPublication(DomainModel):

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import ObjectChange, Region
-from zhiliang.core.permissions import can, get_for_user, has_perm, is_staff_user, restrict
+from zhiliang.core.permissions import can, get_for_user, has_perm, is_staff_user, restrict, restrict_q
 from zhiliang.core.views import fetch, form_errors_message, paginate, public_throttle, staff_required, web_context
 from zhiliang.enterprises.models import Enterprise
 
@@ -125,7 +125,8 @@ STEPS = {
     "withdraw": (WithdrawForm, lambda u, e, d: services.withdraw(actor=u, entry=e, reason=d["reason"]), _lazy("撤回"), _lazy("已撤回。")),
     "remove": (RemoveForm, lambda u, e, d: services.remove(actor=u, entry=e, way=d["way"], removed_on=d["removed_on"], note=d["note"]),
                _lazy("移出名单"), _lazy("已移出名单，相关信用信息停止公示。")),
-    "removal-apply": (RemovalApplyForm, lambda u, e, d: services.apply_removal(actor=u, entry=e, applied_on=d["applied_on"], reason=d["reason"]),
+    "removal-apply": (RemovalApplyForm, lambda u, e, d: services.apply_removal(actor=u, entry=e, applied_on=d.get("applied_on") or today(),
+                                                                                reason=d["reason"]),
                       _lazy("申请移出"), _lazy("已提交移出申请，等待审核。")),
 }
 
@@ -146,8 +147,8 @@ def available_steps(entry: ListEntry, user) -> list[str]:
     elif entry.status == S.NOTIFIED and may_change:
         steps.append("publish")
     elif entry.status == S.PUBLISHED:
-        if (may_change or services.checks.is_own_enterprise(user, entry)) and not entry.removal_applied_on and (
-                entry.removal_apply_from is None or today() >= entry.removal_apply_from):
+        if entry.list_kind == ListKind.SERIOUS and (may_change or services.checks.is_own_enterprise(user, entry)) and (
+                not entry.removal_applied_on and (entry.removal_apply_from is None or today() >= entry.removal_apply_from)):
             steps.append("removal-apply")
         if may_change:
             steps.append("remove")
@@ -165,6 +166,27 @@ def available_steps(entry: ListEntry, user) -> list[str]:
 
 def _entries():
     return ListEntry.objects.select_related("enterprise", "region", "deciding_region", "department")
+
+
+def _visible_entries(user, queryset=None):
+    """The entries of the staff pages: staff see their scope's and every published one; an
+    enterprise account only its own (another enterprise's entry is 404 here — the public list
+    shows what is public of it)."""
+    queryset = _entries() if queryset is None else queryset
+    if user.is_superuser or is_staff_user(user):
+        return restrict(queryset, user, "view")
+    q = restrict_q(ListEntry, user, "view", own_scope_only=True)
+    return queryset if q is None else queryset.filter(q)
+
+
+def _list_nav(user) -> dict:
+    """Which tabs of the lists' pages the user may open."""
+    return {"queue": has_perm(user, "credit.change_listentry"), "publications": user.is_superuser or is_staff_user(user)}
+
+
+def _applies_for_itself(user, entry: ListEntry) -> bool:
+    """The enterprise applying online (dated the day it submits), not staff recording an application."""
+    return not can(entry, user, "change") and services.checks.is_own_enterprise(user, entry)
 
 
 def _params(request):
@@ -202,7 +224,7 @@ def entry_list(request):
     """列入名单记录: what the user may see (own scope, plus published entries), with filters."""
     if not (request.user.is_superuser or is_staff_user(request.user) or has_perm(request.user, "credit.view_listentry")):
         raise PermissionDenied(_("您的角色无权访问此页面"))
-    qs = restrict(_entries(), request.user, "view")
+    qs = _visible_entries(request.user)
     filterset = ListEntryFilterSet(_params(request), queryset=qs)
     filterset.form.fields["region"] = forms.ChoiceField(label=_("区划"), choices=_region_choices(request.user), required=False)
     results = filterset.qs if filterset.is_valid() else qs.none()
@@ -210,16 +232,18 @@ def entry_list(request):
     return render(request, "credit/lists/entry_list.html", {
         "page": page, "filterset": filterset, "can_add": has_perm(request.user, "credit.add_listentry"),
         "waiting": restrict(ListEntry.objects.filter(status=S.PROPOSED), request.user, "change").count(),
+        "list_nav": _list_nav(request.user),
     })
 
 
 @login_required
 def entry_detail(request, pk: int):
-    entry = fetch(_entries().select_related("proposed_by", "approved_by", "removed_by", "fact"), request.user, pk=pk)
+    entry = fetch(_visible_entries(request.user, _entries().select_related("proposed_by", "approved_by", "removed_by", "fact")),
+                  request.user, pk=pk)
     user = request.user
     staff = user.is_superuser or is_staff_user(user)
     steps = available_steps(entry, user)
-    forms_ = {step: STEPS[step][0](auto_id=f"id_{step}_%s") for step in steps}
+    forms_ = {step: _step_form(step, entry, user, auto_id=f"id_{step}_%s") for step in steps}
     if "notify" in forms_ and entry.decision_no:
         forms_["notify"].initial["decision_no"] = entry.decision_no
     actions = [{"step": step, "label": STEPS[step][2], "form": forms_[step]} for step in steps]
@@ -237,9 +261,11 @@ def entry_step(request, pk: int, step: str):
     removal-apply) posted from the entry's page."""
     if step not in STEPS:
         raise Http404(_("未知的操作"))
-    entry = fetch(_entries(), request.user, pk=pk)
-    form_class, call, label, success = STEPS[step]
-    form = form_class(request.POST)
+    entry = fetch(_visible_entries(request.user), request.user, pk=pk)
+    call, label, success = STEPS[step][1:]
+    if step == "publish" and entry.list_kind != ListKind.SERIOUS:
+        success = _("已公示，激励措施开始执行。")
+    form = _step_form(step, entry, request.user, data=request.POST)
     if not form.is_valid():
         errors = "；".join(f"{form.fields[n].label if n in form.fields else ''}：{'；'.join(e)}" for n, e in form.errors.items())
         messages.error(request, _("未办理：%(errors)s") % {"errors": errors})
@@ -254,6 +280,13 @@ def entry_step(request, pk: int, step: str):
     else:
         messages.success(request, success)
     return redirect("credit:list-entry-detail", pk=entry.pk)
+
+
+def _step_form(step: str, entry: ListEntry, user, **kwargs):
+    form = STEPS[step][0](**kwargs)
+    if step == "removal-apply" and _applies_for_itself(user, entry):
+        del form.fields["applied_on"]  # the enterprise applies on the day it submits
+    return form
 
 
 def removal_apply(request, pk: int):
@@ -307,7 +340,7 @@ def approval_queue(request):
         raise PermissionDenied(_("您的角色无权审批列入申请"))
     qs = restrict(_entries().filter(status=S.PROPOSED, approval_required=True, deciding_region__level="county"), request.user, "change")
     rows = [e for e in qs.order_by("proposed_on", "pk") if services.checks.may_approve(request.user, e)]
-    return render(request, "credit/lists/approval_queue.html", {"entries": rows})
+    return render(request, "credit/lists/approval_queue.html", {"entries": rows, "list_nav": _list_nav(request.user)})
 
 
 @staff_required
@@ -317,7 +350,7 @@ def publication_list(request):
     results = filterset.qs if filterset.is_valid() else qs.none()
     return render(request, "credit/lists/publication_list.html", {
         "page": paginate(request, results.order_by("-period_end", "-pk")), "filterset": filterset,
-        "can_add": services.checks.may_publish_lists(request.user),
+        "can_add": services.checks.may_publish_lists(request.user), "list_nav": _list_nav(request.user),
     })
 
 

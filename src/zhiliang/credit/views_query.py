@@ -39,7 +39,7 @@ from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.enterprises.models import Enterprise
 
 from . import rules
-from .choices import ADVERSE_KINDS, ListEntryStatus
+from .choices import ADVERSE_KINDS, ListEntryStatus, ListKind
 from .models import CreditFact
 from .selectors import credit_profile, verify_report
 from .services import reports
@@ -213,7 +213,8 @@ def my_credit(request):
             if row["adverse"] and row.get("status") == "active":
                 row["repair"] = _eligibility(row, today)
     for entry in profile["lists"]:
-        entry["may_apply_removal"] = (entry.get("status") == ListEntryStatus.PUBLISHED and not entry.get("removal_applied_on")
+        entry["may_apply_removal"] = (entry["list_kind"] == ListKind.SERIOUS and entry.get("status") == ListEntryStatus.PUBLISHED
+                                      and not entry.get("removal_applied_on")
                                       and entry.get("removal_apply_from") is not None and entry["removal_apply_from"] <= today)
     return render(request, "credit/query/my_credit.html", {
         "enterprise": enterprise, "own": own, "profile": profile, "objected": objected, "repairing": repairing, "today": today,

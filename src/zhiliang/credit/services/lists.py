@@ -385,6 +385,8 @@ def publish(*, actor, entry: ListEntry, published_on) -> ListEntry:
         require(entry, actor, "change")
     entry.removal_apply_from, entry.auto_removal_on = rules.list_removal_dates(published_on)
     serious = entry.list_kind == ListKind.SERIOUS
+    if not serious:
+        entry.removal_apply_from = None  # the red list ends on its day: nothing to apply for
     enterprise = entry.enterprise
     with _fact_writer(actor, has_perm(actor, codename(CreditFact, "add")), f"{entry.get_list_kind_display()}公示：{enterprise.name} {entry.decision_no}") as writer:
         fact, _ = fact_services.record_fact(
@@ -408,14 +410,23 @@ def publish(*, actor, entry: ListEntry, published_on) -> ListEntry:
 
 @service(event="credit.list_entry_removal_applied")
 def apply_removal(*, actor, entry: ListEntry, applied_on, reason: str) -> ListEntry:
-    """The enterprise (its own entry) or staff for it apply for early removal, allowed from
-    ``removal_apply_from`` (1 year after publication)."""
+    """The enterprise (its own entry, on the day) or staff for it (also a paper application of
+    an earlier day, never a later one) apply for early removal from the serious-dishonesty
+    list, allowed from ``removal_apply_from`` (1 year after publication).  A red-list entry
+    is not applied off: it ends on its day or when the listing authority removes it."""
     _state(entry, "apply_removal", S.PUBLISHED)
+    if entry.list_kind != ListKind.SERIOUS:
+        raise ValidationError(f"{entry.get_list_kind_display()}不需申请移出：有效期满自动移出，不再符合条件的由列入机关移出")
     applied_on = _date(applied_on, "申请日期", "applied_on")
+    if applied_on > timezone.localdate():
+        raise ValidationError({"applied_on": f"申请日期 {applied_on:%Y-%m-%d} 晚于今天"})
     if not _text(reason):
         raise ValidationError({"reason": "请填写申请移出的理由（已履行义务、纠正违法行为等）"})
-    if _is_user(actor) and not (_is_own_enterprise(actor, entry) or can(entry, actor, "change")):
-        raise PermissionDenied("只有被列入的企业本身或有管辖权的工作人员可以申请移出")
+    if _is_user(actor) and not can(entry, actor, "change"):
+        if not _is_own_enterprise(actor, entry):
+            raise PermissionDenied("只有被列入的企业本身或有管辖权的工作人员可以申请移出")
+        if applied_on != timezone.localdate():  # staff may record a paper application of an earlier day
+            raise ValidationError({"applied_on": f"企业在线申请的申请日期为提交当日（{timezone.localdate():%Y-%m-%d}）"})
     if entry.removal_apply_from and applied_on < entry.removal_apply_from:
         raise ValidationError({"applied_on": f"列入名单满1年后方可申请移出：自 {entry.removal_apply_from:%Y-%m-%d} 起可申请"
                                              f"（申请日期 {applied_on:%Y-%m-%d}）"})

@@ -71,8 +71,8 @@ def proposed_entry(world: ListWorld, enterprise=None, **kwargs) -> ListEntry:
 
 
 def published_entry(world: ListWorld, *, decided_on: datetime.date, published_on: datetime.date, enterprise=None,
-                    decision_no: str = "十茅市监信〔2024〕1号") -> ListEntry:
-    entry = proposed_entry(world, enterprise=enterprise)
+                    decision_no: str = "十茅市监信〔2024〕1号", **proposal) -> ListEntry:
+    entry = proposed_entry(world, enterprise=enterprise, **proposal)
     if entry.approval_required:
         entry = act(lists.approve, world.city_staff, entry=entry, note="同意")
     entry = act(lists.notify, world.proposer, entry=entry, decision_no=decision_no, decided_on=decided_on, notified_on=decided_on,

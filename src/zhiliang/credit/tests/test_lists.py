@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from zhiliang.core import services as core_services
 from zhiliang.core.audit import SYSTEM
@@ -65,14 +66,41 @@ def test_publication_is_due_20_working_days_after_the_decision_across_national_d
 def test_removal_may_be_applied_for_from_one_year_after_publication(world):
     entry = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21))
     assert (entry.removal_apply_from, entry.auto_removal_on) == (D(2025, 10, 21), D(2027, 10, 21))
+    # staff record the enterprise's paper application on the day it was received
     with pytest.raises(ValidationError) as refused:
-        act(lists.apply_removal, world.enterprise_user, entry=entry, applied_on=D(2025, 10, 20), reason="已整改并缴纳罚款")
+        act(lists.apply_removal, world.proposer, entry=entry, applied_on=D(2025, 10, 20), reason="已整改并缴纳罚款")
     assert "2025-10-21" in str(refused.value)
     entry.refresh_from_db()
     assert entry.removal_applied_on is None
-    entry = act(lists.apply_removal, world.enterprise_user, entry=entry, applied_on=D(2025, 10, 21), reason="已整改并缴纳罚款")
+    entry = act(lists.apply_removal, world.proposer, entry=entry, applied_on=D(2025, 10, 21), reason="已整改并缴纳罚款")
     assert entry.removal_applied_on == D(2025, 10, 21)
     assert events("credit.list_entry_removal_applied", entry)
+
+
+def test_an_application_is_never_dated_later_than_today_and_the_enterprise_applies_on_the_day(world):
+    today = timezone.localdate()
+    entry = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21))
+    for actor, day in ((world.proposer, today + datetime.timedelta(days=1)), (world.enterprise_user, today + datetime.timedelta(days=200)),
+                       (world.enterprise_user, today - datetime.timedelta(days=1))):
+        with pytest.raises(ValidationError) as refused:
+            act(lists.apply_removal, actor, entry=entry, applied_on=day, reason="已整改并缴纳罚款")
+        assert f"{day:%Y-%m-%d} 晚于今天" in str(refused.value) or f"提交当日（{today:%Y-%m-%d}）" in str(refused.value)
+        entry.refresh_from_db()
+        assert entry.removal_applied_on is None
+    entry = act(lists.apply_removal, world.enterprise_user, entry=entry, applied_on=today, reason="已整改并缴纳罚款")
+    assert entry.removal_applied_on == today
+
+
+def test_a_red_list_entry_ends_on_its_day_and_is_not_applied_off(world):
+    entry = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21), list_kind=ListKind.RED,
+                            grounds="连续五年监督抽查合格，无失信记录", decision_no="十茅市监信〔2024〕红1号")
+    assert (entry.removal_apply_from, entry.auto_removal_on) == (None, D(2027, 10, 21))
+    assert entry.get_status_display() == "已公示，激励措施执行中"
+    with pytest.raises(ValidationError) as refused:
+        act(lists.apply_removal, world.enterprise_user, entry=entry, applied_on=timezone.localdate(), reason="申请移出红名单")
+    assert "守信红名单不需申请移出" in str(refused.value)
+    serious = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21), decision_no="十茅市监信〔2024〕2号")
+    assert serious.get_status_display() == "已公示，惩戒措施执行中"
 
 
 def test_another_enterprise_cannot_apply_for_the_removal_of_an_entry(world):
@@ -191,7 +219,7 @@ def test_publication_records_the_listing_fact_and_makes_the_class_d_and_removal_
     assert assessment.risk_class == "D"
     assert any(item.get("override") == "serious_list" for item in assessment.explanation)
 
-    entry = act(lists.apply_removal, world.enterprise_user, entry=entry, applied_on=D(2025, 11, 3), reason="已履行处罚并完成整改")
+    entry = act(lists.apply_removal, world.proposer, entry=entry, applied_on=D(2025, 11, 3), reason="已履行处罚并完成整改")
     entry = act(lists.remove, world.proposer, entry=entry, way=RemovalWay.APPLICATION, removed_on=D(2025, 11, 20), note="经审核准予移出")
     fact.refresh_from_db()
     assert (entry.status, entry.removed_on, entry.removed_by) == (S.REMOVED, D(2025, 11, 20), world.proposer)
@@ -256,7 +284,7 @@ def test_an_enterprise_is_not_proposed_twice_while_an_entry_is_open(world):
 
 def test_the_periodic_list_holds_the_entries_in_force_and_those_added_and_removed(world):
     old = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21))
-    act(lists.apply_removal, world.enterprise_user, entry=old, applied_on=D(2025, 11, 3), reason="已整改")
+    act(lists.apply_removal, world.proposer, entry=old, applied_on=D(2025, 11, 3), reason="已整改")
     old.refresh_from_db()
     act(lists.remove, world.proposer, entry=old, way=RemovalWay.APPLICATION, removed_on=D(2025, 11, 10))
     new = published_entry(world, decided_on=D(2025, 11, 3), published_on=D(2025, 11, 14), decision_no="十茅市监信〔2025〕8号")

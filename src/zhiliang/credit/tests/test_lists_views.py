@@ -142,11 +142,33 @@ def test_the_enterprise_applies_for_removal_from_its_own_entry_page(world):
     client = csrf_client(world.enterprise_user)
     page = client.get(detail_url(entry)).content.decode()
     assert 'id="form-removal-apply"' in page and 'id="form-remove"' not in page and 'id="entry-history"' not in page
+    assert 'id="id_removal-apply_applied_on"' not in page  # applied online: on the day it is submitted
     response = post_form(client, detail_url(entry), reverse("credit:removal-apply", kwargs={"pk": entry.pk}),
-                         {"applied_on": today.isoformat(), "reason": "已缴纳罚款并完成整改"})
+                         {"applied_on": (today + datetime.timedelta(days=30)).isoformat(), "reason": "已缴纳罚款并完成整改"})
     assert "已提交移出申请" in response.content.decode()
     entry.refresh_from_db()
     assert entry.removal_applied_on == today
+
+
+def test_an_enterprise_sees_only_its_own_entries_on_the_staff_pages(world):
+    """Another enterprise's published entry is public on the public list, but its workflow (approval,
+    notice) is not: 404 to an enterprise account, as for another enterprise's objections."""
+    own = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21))
+    other = published_entry(world, enterprise=world.credit.old, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21),
+                            decision_no="十茅市监信〔2024〕7号", facts=[])
+    client = Client()
+    client.force_login(world.enterprise_user)
+    assert client.get(detail_url(other)).status_code == 404
+    assert client.post(reverse("credit:removal-apply", kwargs={"pk": other.pk}), {"reason": "冒名申请"}).status_code == 404
+    listed = client.get(reverse("credit:list-entry-list"))
+    assert list(listed.context["page"].object_list) == [own]
+    html = listed.content.decode()
+    assert reverse("credit:list-approval-queue") not in html and reverse("credit:list-publication-list") not in html
+    # staff see every published entry, with the tabs their role opens
+    staff = Client()
+    staff.force_login(world.zhangwan_staff)
+    assert staff.get(detail_url(other)).status_code == 200
+    assert reverse("credit:list-publication-list") in staff.get(reverse("credit:list-entry-list")).content.decode()
 
 
 def test_the_removal_form_is_not_offered_before_the_day(world):

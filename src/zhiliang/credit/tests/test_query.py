@@ -193,9 +193,9 @@ def test_the_menus_offer_the_credit_query(world):
 
 
 def test_the_menu_marks_the_entry_of_the_current_page_only(world):
-    """/staff/credit/lists/ lies under 企业信用查询's /staff/credit/: only 严重违法失信名单 is active."""
+    """/staff/credit/lists/ lies under 企业信用查询's /staff/credit/: only 信用名单 is active."""
     entries = menu_for(world.county, reverse("credit:list-entry-list"))
-    assert [str(e["label"]) for e in entries if e["active"]] == ["严重违法失信名单"]
+    assert [str(e["label"]) for e in entries if e["active"]] == ["信用名单"]
     entries = menu_for(world.county, reverse("credit:staff-search"))
     assert [str(e["label"]) for e in entries if e["active"]] == ["企业信用查询"]
 
