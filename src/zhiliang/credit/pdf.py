@@ -82,6 +82,21 @@ def _text(value) -> str:
     return str(value)
 
 
+def _local_time(value) -> str:
+    """A time as the snapshot keeps it (ISO text, UTC) in the city's time zone, to the minute —
+    as the web page shows it (an assessment computed at 02:00 Beijing time is of that day)."""
+    import datetime
+
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16]
+    if not isinstance(value, datetime.datetime):
+        return _text(value)
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M")
+
+
 def render_report(report, *, verify_url: str = "") -> bytes:
     """The PDF of ``report`` (A4): title, the enterprise's basic facts, the class (when the
     report's audience sees it), one table per kind of fact, lists, measures, the issue time,
@@ -138,7 +153,7 @@ def render_report(report, *, verify_url: str = "") -> bytes:
         story.append(p(f"{numerals[section - 2]}、信用风险分类", h2))
         section += 1
         story.append(p(f"{assessment.get('label')}（风险分 {assessment.get('score')}，规则 {assessment.get('rule_set')}，"
-                       f"计算于 {str(assessment.get('computed_at') or '')[:10]}）"))
+                       f"计算于 {_local_time(assessment.get('computed_at'))}）"))
         items = [(i.get("label"), i.get("points", "")) for i in assessment.get("explanation") or [] if isinstance(i, dict)]
         if items:
             story.append(table(("分类依据", "分值"), items, (140, 30)))

@@ -154,3 +154,11 @@ class TestCreditReportCases(CreditCases):
     def make_object(self):
         with acting(SYSTEM):
             return issue_report(actor=SYSTEM, enterprise=self.world().maojian, audience="public")[0]
+
+
+def test_the_report_dates_the_class_in_the_citys_time_as_the_page_does():
+    """Computed at 21:23 UTC on 28 November is 05:23 on the 29th in Shiyan: the snapshot keeps UTC
+    text, the PDF prints the local day (it printed the 28th)."""
+    assert pdf._local_time("2026-11-28T21:23:45.123456+00:00") == "2026-11-29 05:23"
+    assert pdf._local_time("2026-11-29T03:00:00+08:00") == "2026-11-29 03:00"
+    assert pdf._local_time(None) == "—"
