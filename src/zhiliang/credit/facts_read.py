@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
 from django.utils import timezone
 
 from zhiliang.core.audit import mask_value
@@ -158,14 +158,22 @@ EXPORT_HEADER = ["编号", "信息类别", "来源部门/单位", "来源记录�
                  "公示日期", "公示截止日期", "已过公示期", "状态", "撤销日期"]
 
 
-def export_rows(facts: QuerySet[CreditFact]):
-    """One row per fact, in :data:`EXPORT_HEADER`'s order (no identity numbers, not even masked)."""
+def export_rows(facts: QuerySet[CreditFact], user, limit: int):
+    """One row per fact, in :data:`EXPORT_HEADER`'s order (no identity numbers, not even masked);
+    a fact the user sees only because it is public gives its public fields only (as the API)."""
     today = timezone.localdate()
-    for f in facts.iterator(chunk_size=2000):
+    q = restrict_q(CreditFact, user, "view", own_scope_only=True)
+    if q is not None:
+        facts = facts.annotate(own=Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField()))
+    for f in facts[:limit].iterator(chunk_size=2000):
+        own = q is None or f.own
         yield [
             f.pk, f.get_kind_display(), f.source_name or (f.source_department.name if f.source_department else f.source_key),
-            f.source_record_id, f.party_name, f.get_party_kind_display(), f.party_uscc, f.get_match_status_display(),
-            f.enterprise.name if f.enterprise else "", f.region.name if f.region else "", f.decision_no, f.title, f.decided_on,
-            f.fine_wan, f.confiscated_wan, f.get_severity_display() if f.severity else "", "是" if f.is_publishable else "否",
-            f.published_on, f.publicity_ends_on, "是" if publicity_over(f, today) else "否", f.get_status_display(), f.revoked_on,
+            f.source_record_id if own else "", f.party_name, f.get_party_kind_display() if own else "", f.party_uscc,
+            f.get_match_status_display() if own else "", f.enterprise.name if own and f.enterprise else "",
+            f.region.name if own and f.region else "", f.decision_no, f.title, f.decided_on,
+            f.fine_wan, f.confiscated_wan, f.get_severity_display() if own and f.severity else "",
+            ("是" if f.is_publishable else "否") if own else "",
+            f.published_on, f.publicity_ends_on, "是" if publicity_over(f, today) else "否", f.get_status_display(),
+            f.revoked_on if own else None,
         ]

@@ -30,6 +30,7 @@ from zhiliang.core.models import Department
 from zhiliang.core.permissions import (
     can,
     has_perm,
+    in_own_scope,
     memberships,
     restrict,
 )
@@ -132,7 +133,7 @@ def fact_export(request, fmt: str):
     from zhiliang.sampling.exports import to_csv, to_xlsx
 
     _filterset, results, _all = _filtered(request)
-    rows = facts_read.export_rows(results[:EXPORT_LIMIT])
+    rows = facts_read.export_rows(results, request.user, EXPORT_LIMIT)
     stamp = timezone.localdate().strftime("%Y%m%d")
     if fmt == "csv":
         body, content_type = to_csv(facts_read.EXPORT_HEADER, rows), "text/csv; charset=utf-8"
@@ -156,6 +157,8 @@ def fact_detail(request, pk: int):
     and the actions the user may take."""
     fact = _fact(request, pk)
     user = request.user
+    if not in_own_scope(fact, user):  # visible only because it is public: what the public sees (as the API gives it)
+        return render(request, "credit/facts/fact_public.html", {"fact": fact})
     may_change = can(fact, user, "change")
     return render(request, "credit/facts/fact_detail.html", {
         "fact": fact,

@@ -178,6 +178,27 @@ def test_identity_numbers_are_masked_and_revealed_with_a_log_only_for_permitted_
     assert "查看个人信息" in page(client, url)
 
 
+def test_a_fact_visible_only_because_it_is_public_shows_only_its_public_fields(
+        client, world, county_user, other_county_user, django_capture_on_commit_callbacks):
+    """Another county's public penalty: the page and the export give what the public sees (as the
+    API does) — no record id, fields as received, history or match; its own county sees it all."""
+    fact = recorded(django_capture_on_commit_callbacks, **penalty_fields(world.maojian, source_record_id="CF-SECRET-1", legal_rep_id_number=FACT_ID,
+                                                                          received={"cf_xdr_mc": world.maojian.name, "cf_fr_sfzh": FACT_ID}))
+    url = reverse("credit:fact-detail", args=[fact.pk])
+    html = page(login(client, other_county_user), url)
+    assert 'id="public-only"' in html and fact.decision_no in html and fact.party_name in html
+    for hidden in ("CF-SECRET-1", "cf_fr_sfzh", mask_value(FACT_ID), 'id="history"', 'id="received"', 'id="revoke-form"'):
+        assert hidden not in html, hidden
+    rows = list(csv.reader(io.StringIO(client.get(reverse("credit:fact-export", args=["csv"]), {"all": "1"}).content.decode("utf-8-sig"))))
+    [row] = [r for r in rows[1:] if r[0] == str(fact.pk)]
+    assert (row[3], row[7], row[9], row[10]) == ("", "", "", fact.decision_no)  # record id, match, region blank; 文号 public
+    html = page(login(client, county_user), url)
+    assert 'id="public-only"' not in html and "CF-SECRET-1" in html and 'id="history"' in html
+    rows = list(csv.reader(io.StringIO(client.get(reverse("credit:fact-export", args=["csv"])).content.decode("utf-8-sig"))))
+    [row] = [r for r in rows[1:] if r[0] == str(fact.pk)]
+    assert (row[3], row[9]) == ("CF-SECRET-1", world.maojian.region.name)
+
+
 def test_revoke_from_the_page(client, world, county_user, other_county_user, django_capture_on_commit_callbacks):
     fact = recorded(django_capture_on_commit_callbacks, **penalty_fields(world.maojian, decided_on=timezone.localdate() - datetime.timedelta(days=30)))
     assert fact.id in counted_facts(world.maojian)
