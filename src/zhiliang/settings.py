@@ -258,6 +258,12 @@ LOGIN_RATE = env("LOGIN_RATE", "10/m")
 PUBLIC_QUERY_RATE = env("PUBLIC_QUERY_RATE", "30/m")
 SIGNED_IN_QUERY_RATE = env("SIGNED_IN_QUERY_RATE", "300/m")
 RATELIMIT_VIEW = "zhiliang.core.views.rate_limited"
+# A client's address for the rate limits (pages and API alike): REMOTE_ADDR, or behind this
+# many reverse proxies of the deployment (production behind its proxy: 1) the X-Forwarded-For
+# entry the nearest of them appended — the entries before it are whatever the client sent.
+TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "1" if PRODUCTION and env_bool("BEHIND_PROXY", True) else "0"))
+RATELIMIT_IP_META_KEY = "zhiliang.core.views.client_ip"
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES  # DRF's throttles read the same entry
 # Models whose rows are written without an audit context (CORE.md "Audit").
 AUDIT_EXEMPT_MODELS = {
     "sessions.session",

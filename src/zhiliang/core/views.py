@@ -46,6 +46,17 @@ PAGE_SIZE = 50
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def client_ip(request) -> str:
+    """The client's address for rate limits (``RATELIMIT_IP_META_KEY``): see ``TRUSTED_PROXIES``;
+    the same entry as DRF's throttles take with ``NUM_PROXIES``."""
+    proxies = settings.TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",")]
+        return addresses[-min(proxies, len(addresses))]
+    return request.META["REMOTE_ADDR"]
+
+
 def rate_limited(request, exception=None):
     """The 429 page (``RATELIMIT_VIEW``)."""
     return render(request, "429.html", status=429)

@@ -87,6 +87,34 @@ def test_public_search_is_throttled_per_ip(client, settings):
     assert client.get("/search/", {"q": "十堰"}, REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+def test_a_made_up_forwarded_for_header_does_not_reset_the_limit(client, settings):
+    settings.PUBLIC_QUERY_RATE = "3/d"
+    codes = [client.get("/search/", {"q": "十堰"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_behind_the_deployments_proxy_the_address_it_appended_is_the_clients(client, settings):
+    """With one trusted proxy the last X-Forwarded-For entry is the client; what the client put
+    before it does not count — for the pages' limits and the API's throttles alike."""
+    from django.test import RequestFactory
+    from rest_framework.throttling import AnonRateThrottle
+
+    from zhiliang.core.views import client_ip
+
+    settings.PUBLIC_QUERY_RATE = "2/d"
+    settings.TRUSTED_PROXIES = 1
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    codes = [client.get("/search/", {"q": "十堰"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7", **proxy).status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get("/search/", {"q": "十堰"}, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+    request = RequestFactory().get("/api/v1/credit/measures/", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7", **proxy)
+    assert client_ip(request) == AnonRateThrottle().get_ident(request) == "203.0.113.7"
+    settings.TRUSTED_PROXIES = 0
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+    assert client_ip(request) == AnonRateThrottle().get_ident(request) == "10.0.0.1"
+
+
 def test_signed_in_staff_are_counted_per_account_not_by_their_offices_address(client, county_user, department_user, settings):
     """A county office's staff share one address: on the public pages each signed-in user is
     counted by account at its own rate, and their browsing leaves the visitors' quota of that
