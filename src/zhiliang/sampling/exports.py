@@ -67,6 +67,9 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str 
     for row in rows:
         values = [_xlsx_cell(v) for v in row]
         ws.append(values)
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # text that looks like a formula stays text
+                cell.data_type = "s"
         for i, v in enumerate(values):
             widths[i] = min(60, max(widths[i], _width(v)))
     ws.freeze_panes = f"A{header_row + 1}"  # after the rows: touching a cell would create it
@@ -86,11 +89,18 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str 
     return buffer.getvalue()
 
 
+#: what a spreadsheet takes for the start of a formula (OWASP "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Promise):
-        return str(value)
+        value = str(value)
+    if isinstance(value, str):
+        # text from a department's file such as "=HYPERLINK(…)" must not run when the CSV opens in Excel
+        return "'" + value if value.startswith(FORMULA_START) else value
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
