@@ -218,6 +218,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["zhiliang.core.api.permissions.ScopedPermission"],
     "DEFAULT_FILTER_BACKENDS": ["zhiliang.core.api.filtering.FilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "zhiliang.core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "zhiliang.core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -258,6 +263,7 @@ LOGIN_RATE = env("LOGIN_RATE", "10/m")
 PUBLIC_QUERY_RATE = env("PUBLIC_QUERY_RATE", "30/m")
 SIGNED_IN_QUERY_RATE = env("SIGNED_IN_QUERY_RATE", "300/m")
 RATELIMIT_VIEW = "zhiliang.core.views.rate_limited"
+CSRF_FAILURE_VIEW = "zhiliang.core.views.csrf_failure"
 # A client's address for the rate limits (pages and API alike): REMOTE_ADDR, or behind this
 # many reverse proxies of the deployment (production behind its proxy: 1) the X-Forwarded-For
 # entry the nearest of them appended — the entries before it are whatever the client sent.

@@ -19,3 +19,5 @@ urlpatterns = [
     path("", include("zhiliang.credit.urls")),
     path("", include("zhiliang.core.urls")),
 ]
+
+handler400 = "zhiliang.core.views.bad_request"

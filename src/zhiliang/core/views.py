@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +55,29 @@ def client_ip(request) -> str:
         addresses = [a.strip() for a in forwarded.split(",")]
         return addresses[-min(proxies, len(addresses))]
     return request.META["REMOTE_ADDR"]
+
+
+def bad_request(request, exception=None):
+    """The 400 page (``handler400``): Django refuses a request it cannot take (a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, too many fields…) — in Chinese, and as JSON under ``/api/``."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    if isinstance(exception, RequestDataTooBig):
+        size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = f"{size / 1048576:g} MB" if size >= 1048576 else f"{size // 1024} KB"
+        message = _("请求体过大：不能超过 %(limit)s") % {"limit": limit}
+    elif isinstance(exception, TooManyFieldsSent):
+        message = _("提交的字段过多")
+    else:
+        message = _("服务器无法处理这个请求")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the site's page with what to do, not Django's developer page."""
+    return render(request, "403_csrf.html", status=403)
 
 
 def rate_limited(request, exception=None):

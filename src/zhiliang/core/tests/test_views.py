@@ -133,6 +133,15 @@ def test_signed_in_staff_are_counted_per_account_not_by_their_offices_address(cl
 # --- login ------------------------------------------------------------------------------------------
 
 
+def test_a_form_posted_without_its_csrf_token_gets_the_sites_page_saying_what_to_do(county_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county_user)
+    response = client.post(reverse("core:logout"))
+    html = response.content.decode()
+    assert response.status_code == 403 and 'id="csrf-failure"' in html and "刷新后重新填写并提交" in html
+    assert "DEBUG" not in html and '<html lang="en"' not in html
+
+
 def test_login_redirects_to_staff_home(client, county_user):
     response = client.post(reverse("core:login"), {"username": county_user.username, "password": PASSWORD})
     assert response.status_code == 302

@@ -27,6 +27,7 @@ from zhiliang.core.api.base import ModelSerializer, ScopedAPIView, ScopedReadOnl
 from zhiliang.enterprises.api.views import IdLookupMixin
 
 from .. import measures_read
+from ..measures_read import clean_text
 from ..choices import CaseStatus, FeedbackOutcome, MeasureKind, MeasureTrigger
 from ..models import Measure, MeasureCase, MeasureFeedback
 from ..services import measures as services
@@ -296,7 +297,11 @@ class MatchView(ScopedAPIView):
     permission_classes = [SignedIn]
 
     def _answer(self, queries, domain: str):
-        domain = (domain or "").strip()
+        domain = clean_text(domain or "").strip()
+        if domain:
+            known = sorted(set(Measure.objects.values_list("domain", flat=True)))
+            if domain not in known:  # a typo must not read as "no measures in this domain"
+                raise exceptions.ValidationError({"domain": [f"未知的领域“{domain}”，可选：{'、'.join(known)}"]})
         return Response({"domain": domain or None, "results": measures_read.match(queries, self.request.user, domain)})
 
     @extend_schema(summary="联合奖惩核查（查询参数）", tags=[TAG], description=MATCH_DESCRIPTION, responses=MatchResponseSerializer, parameters=[

@@ -130,8 +130,22 @@ def test_bad_requests_are_refused_with_a_reason(world, finance):
     assert both.status_code == 400 and "uscc 或 name" in str(both.json())
     assert finance.get(URL).status_code == 400
     assert finance.get(URL, {"name": "x" * 201}).status_code == 400
+    typo = finance.post(URL, {"queries": [{"uscc": MAOJIAN_USCC}], "domain": "政府采贩"}, format="json")
+    assert typo.status_code == 400 and "未知的领域“政府采贩”" in typo.json()["domain"][0] and "政府采购" in typo.json()["domain"][0]
+    assert finance.get(URL, {"uscc": MAOJIAN_USCC, "domain": "5"}).status_code == 400
+    deep = finance.post(URL, "[" * 5000 + "]" * 5000, content_type="application/json")
+    assert deep.status_code == 400 and "嵌套层数过多" in deep.json()["detail"]
+    broken = finance.post(URL, '{"queries": [', content_type="application/json")
+    assert broken.status_code == 400 and broken.json()["detail"].startswith("请求体不是有效的 JSON：第 1 行第 14 列")
     control = finance.get(URL, {"name": "十堰东风精工汽车零部件\x00有限公司", "domain": "政府\x00采购"})
     assert only(control)["matches"][0]["enterprise"]["id"] == world.maojian.pk  # control characters are dropped, not sent to the database
+
+
+def test_a_body_over_the_upload_limit_gets_a_json_error_in_chinese(world, finance, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = finance.post(URL, {"queries": [{"name": "十堰" * 400}]}, format="json")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "请求体过大：不能超过 1 KB"}
 
 
 def test_anonymous_callers_are_refused_and_a_read_only_token_may_match(world):
