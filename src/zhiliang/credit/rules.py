@@ -197,7 +197,7 @@ def repair_eligibility(fact) -> tuple[datetime.date | None, str]:
         return None, "严重违法失信名单通过申请移出名单办理，不适用信用修复"
     if fact.status != FactStatus.ACTIVE:
         return None, f"该信息状态为“{fact.get_status_display()}”，无需修复"
-    start = publicity_start(fact)
+    start = fact.published_on  # publicity is what repair ends: a fact not published has none to end
     if start is None or not fact.is_publishable:
         return None, "该信息未公示，无需修复"
     if fact.kind == FactKind.PENALTY and any(word in (fact.licence_action or "") for word in NO_REPAIR_ACTIONS):

@@ -79,6 +79,8 @@ def test_repair_is_refused_the_day_before_with_the_date_and_accepted_on_the_day(
 @pytest.mark.parametrize("fields, reason", [
     pytest.param({"licence_action": "吊销食品经营许可证"}, "依法不予信用修复", id="licence-revocation-never"),
     pytest.param({**TIERS, "severity": "minor"}, "轻微失信信息公示期满自动停止公示", id="tiers-minor-none"),
+    # not published (yet): no publicity to end — counted from the decision it read "可于…申请"
+    pytest.param({"published_on": None}, "该信息未公示，无需修复", id="not-published-none"),
 ])
 def test_repair_is_refused_with_the_reason_when_the_fact_cannot_be_repaired(world, fields, reason):
     fact = record(**penalty_fields(world.maojian, source_record_id="W-2", **fields))[0]
