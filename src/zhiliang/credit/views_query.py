@@ -71,16 +71,17 @@ def _public_enterprise(key: str) -> Enterprise:
     return get_for_user(qs, None, **lookup)
 
 
-def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterprise], str]:
-    """Enterprises matching a USCC (exactly) or a name fragment of at least two characters
-    (``core.search``), ranked; ``user=None`` searches the public index.  With ``own_scope``
-    only enterprises within the user's own scope are kept.  Returns (enterprises, note)."""
+def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterprise] | None, str]:
+    """Enterprises matching a USCC (exactly; as printed, in groups with spaces or hyphens, too)
+    or a name fragment of at least two characters (``core.search``), ranked; ``user=None``
+    searches the public index.  With ``own_scope`` only enterprises within the user's own
+    scope are kept.  Returns (enterprises, note) — ``None`` and why when the query is refused."""
     qs = Enterprise.objects.select_related("region")
     if own_scope:
         q = restrict_q(Enterprise, user, "view", own_scope_only=True)
         if q is not None:
             qs = qs.filter(q)
-    code = query.strip().upper()
+    code = re.sub(r"[\s\-－]", "", query).upper()
     if USCC_LIKE.match(code):
         from django.db.models import Q
 
@@ -89,7 +90,7 @@ def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterpr
         # staff: the matches within their own scope (a county's 汽车 are a few dozen among
         # thousands city-wide — filtered before the limit, not after), by name
         if len(query) < core_search.MIN_QUERY_CHARS:
-            return [], _("请至少输入两个字，或完整的统一社会信用代码")
+            return None, _("请至少输入两个字，或完整的统一社会信用代码")
         matches = search_filter(qs, "enterprise", query, uscc_field="uscc").order_by("name", "pk")
         found = list(matches[:SEARCH_LIMIT + 1])
         note = ""
@@ -100,7 +101,7 @@ def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterpr
     try:
         results = core_search.search(query, kinds=["enterprise"], user=user, page=1, per_page=core_search.MAX_PER_PAGE)
     except ValidationError as exc:
-        return [], form_errors_message(exc)
+        return None, form_errors_message(exc)
     ids = [int(h.object_id) for h in results.hits][:SEARCH_LIMIT]
     if not ids:
         return [], ""
@@ -108,7 +109,8 @@ def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterpr
     found = list(qs.filter(pk__in=ids).order_by(order))
     note = ""
     if results.count > len(ids):
-        note = _("约 %(total)s 家企业匹配，只列出最相关的 %(n)s 家；请输入更完整的名称。") % {"total": results.count, "n": len(ids)}
+        total = (_("约 %(n)s 家") if results.count_is_estimate else _("共 %(n)s 家")) % {"n": results.count}
+        note = _("%(total)s企业匹配，只列出最相关的 %(n)s 家；请输入更完整的名称。") % {"total": total, "n": len(ids)}
     return found, note
 
 

@@ -168,8 +168,11 @@ def test_public_search_finds_the_enterprise_by_a_two_character_fragment_and_by_u
     assert reverse("credit:public-credit", args=[world.maojian.pk]) in by_name
     by_code = client.get(url, {"q": world.zhangwan.uscc.lower()}).content.decode()
     assert world.zhangwan.name in by_code and world.maojian.name not in by_code
+    code = world.zhangwan.uscc
+    as_printed = client.get(url, {"q": f"{code[:4]} {code[4:8]} {code[8:12]}-{code[12:16]} {code[16:]}"}).content.decode()
+    assert world.zhangwan.name in as_printed
     short = client.get(url, {"q": "精"}).content.decode()
-    assert "请至少输入两个字" in short
+    assert "请至少输入两个字" in short and "没有找到匹配的企业" not in short  # refused, not "nothing found"
 
 
 def test_public_pages_are_throttled(world, client, settings):
