@@ -109,6 +109,13 @@ CITY_WIDE_LEVELS = frozenset({"nation", "province", "city"})
 ORGANISATION_ROLES = frozenset({"enterprise", "lab"})
 
 
+def _outside_regions():
+    from .choices import RegionLevel
+    from .models import Region
+
+    return Region.objects.filter(level=RegionLevel.OUTSIDE).values("pk")
+
+
 def _membership_q(model, scope: Scope, m, action: str) -> Q:
     if m.role.name in ORGANISATION_ROLES and not m.organisation_type_id:
         return NOTHING  # an account not yet bound to its enterprise/agency acts for no one
@@ -117,6 +124,8 @@ def _membership_q(model, scope: Scope, m, action: str) -> Q:
         in_region = Q(**{f"{scope.region}__in": m.region.subtree_ids()})
         if m.region.level in CITY_WIDE_LEVELS:
             in_region |= Q(**{f"{scope.region}__isnull": True})  # city-wide rows without a region
+            # and rows of parties outside Shiyan (十堰市外): the city's records, in no county
+            in_region |= Q(**{f"{scope.region}__in": _outside_regions()})
         q &= in_region
     if m.department_id and scope.department:
         dept = Q(**{f"{scope.department}__in": m.department.lineage_ids()})

@@ -43,6 +43,16 @@ def test_region_subtree(county_user, city_admin, other_county_user):
     assert visible(city_staff) == {"茅箭", "张湾", "市本级"}
 
 
+def test_rows_of_parties_outside_shiyan_are_the_city_levels_not_a_countys(county_user, city_admin, department_user):
+    """A penalty the city's bureau gave a firm registered elsewhere (区划 十堰市外) stays in its
+    own and the city's scope; no county's."""
+    make_record("市外企业", "X00000", "sy-amr")
+    make_record("茅箭", "420302", "sy-amr")
+    assert visible(city_admin) == {"市外企业", "茅箭"}
+    assert visible(department_user) == {"市外企业", "茅箭"}
+    assert visible(county_user) == {"茅箭"}
+
+
 def test_department_lineage_the_merged_bureau_sees_predecessor_records(department_user):
     make_record("质监局2017年记录", "420300", "sy-qts")
     make_record("工商局2018年记录", "420300", "sy-aic")
