@@ -615,14 +615,15 @@ def stage(cursor, lines: list[str]) -> None:
         copy.write("".join(lines).encode())
 
 
-def existing(cursor) -> list[tuple[int, int, int | None]]:
-    """(row number, fact id, the fact's change set) of the staged rows whose fact exists already
-    (same source and 文号) — from an earlier import, or from an earlier batch of this one."""
+def existing(cursor) -> list[tuple[int, int, int | None, datetime.datetime]]:
+    """(row number, fact id, the fact's change set, its last-seen time) of the staged rows whose
+    fact exists already (same source and 文号) — from an earlier import, or from an earlier batch
+    of this one (created by it, or seen or updated by it: last seen at the import's time)."""
     from .models import CreditFact
 
     cursor.execute(f"""
-        SELECT s.row_number, f.id, f.created_in_id FROM {STAGE} s
-        CROSS JOIN LATERAL (SELECT f.id, f.created_in_id FROM {CreditFact._meta.db_table} f
+        SELECT s.row_number, f.id, f.created_in_id, f.last_seen_at FROM {STAGE} s
+        CROSS JOIN LATERAL (SELECT f.id, f.created_in_id, f.last_seen_at FROM {CreditFact._meta.db_table} f
                             WHERE f.kind = 'penalty' AND f.source_key = s.source_key AND f.source_record_id = s.source_record_id OFFSET 0) f""")
     return cursor.fetchall()
 

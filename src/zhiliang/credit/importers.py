@@ -725,7 +725,7 @@ def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
     from .services import facts
 
     kind = FactKind.PENALTY
-    now = timezone.now()
+    now = ctx.cache.setdefault("import_now", timezone.now())  # the import's time: what it saw or updated is last seen then
     keyed: dict[tuple[str, str], FactRow] = {}
     for prepared in rows:
         key = (facts.source_key_of(prepared.source_department, prepared.source_name, prepared.source_code), prepared.source_record_id)
@@ -741,10 +741,11 @@ def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
 
     new: list[tuple[tuple[str, str], CreditFact]] = []
     seen_again: list[int] = []
+    updated: list[int] = []
     for key, prepared in keyed.items():
         fact = existing.get(key)
         if fact is not None:
-            if fact.created_in_id == cs.pk:
+            if fact.created_in_id == cs.pk or fact.last_seen_at == now:  # an earlier batch of this file has the 文号
                 _bulk_errors(report, [_duplicate(prepared, None)])
             elif _same(fact, prepared):
                 seen_again.append(fact.pk)
@@ -753,7 +754,7 @@ def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
                     facts.record_fact(actor=ctx.actor, kind=kind, source_record_id=prepared.source_record_id, party_name=prepared.party_name,
                                       source_department=prepared.source_department, source_name=prepared.source_name,
                                       source_code=prepared.source_code, **prepared.fields)
-                report.updated += 1
+                updated.append(fact.pk)
             continue
         fields = dict(prepared.fields)
         published_on = fields.pop("published_on", facts._NOT_GIVEN)
@@ -765,9 +766,10 @@ def _bulk_write(rows: list[FactRow], ctx: Context, cs, report: Report) -> None:
         fact._published_on = published_on
         new.append((key, fact))
 
-    if seen_again:
-        CreditFact.objects.filter(pk__in=seen_again).update(last_seen_at=now)
+    if seen_again or updated:  # marked as this import's: a later batch with the same 文号 is a duplicate
+        CreditFact.objects.filter(pk__in=seen_again + updated).update(last_seen_at=now)
         report.unchanged += len(seen_again)
+        report.updated += len(updated)
     if not new:
         return
     matches = match_many([{"uscc": f.party_uscc, "codes": f.party_codes, "name": f.party_name, "party_kind": f.party_kind} for _, f in new])
@@ -831,11 +833,11 @@ class _PostgresLoader:
         found = bulk.existing(self.cursor)
         if found:
             by_number = {prepared.number: prepared for prepared in keyed.values()}
-            facts_by_id = CreditFact.objects.in_bulk([fact_id for _, fact_id, _ in found])
-            seen_again = []
-            for number, fact_id, created_in in sorted(found):
+            facts_by_id = CreditFact.objects.in_bulk([fact_id for _, fact_id, _, _ in found])
+            seen_again, updated = [], []
+            for number, fact_id, created_in, last_seen in sorted(found):
                 prepared = by_number[number]
-                if created_in == self.cs.pk:
+                if created_in == self.cs.pk or last_seen == self.now:  # an earlier row of this file has the 文号
                     _bulk_errors(self.report, [_duplicate(prepared, None)])
                 elif _same(facts_by_id[fact_id], prepared):
                     seen_again.append(fact_id)
@@ -844,11 +846,12 @@ class _PostgresLoader:
                         facts.record_fact(actor=self.ctx.actor, kind=FactKind.PENALTY, source_record_id=prepared.source_record_id,
                                           party_name=prepared.party_name, source_department=prepared.source_department,
                                           source_name=prepared.source_name, source_code=prepared.source_code, **prepared.fields)
-                    self.report.updated += 1
-            if seen_again:
-                CreditFact.objects.filter(pk__in=seen_again).update(last_seen_at=self.now)
+                    updated.append(fact_id)
+            if seen_again or updated:  # marked as this import's: a later batch with the same 文号 is a duplicate
+                CreditFact.objects.filter(pk__in=seen_again + updated).update(last_seen_at=self.now)
                 self.report.unchanged += len(seen_again)
-            bulk.unstage(self.cursor, [number for number, _, _ in found])
+                self.report.updated += len(updated)
+            bulk.unstage(self.cursor, [number for number, *_ in found])
         self.report.created += bulk.insert_staged(self.cursor, change_set_id=self.cs.pk, now=self.now)
 
     def finish(self) -> None:

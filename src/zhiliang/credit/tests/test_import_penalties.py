@@ -576,6 +576,30 @@ def test_a_large_bulk_import_reports_duplicates_across_batches_with_the_first_ro
     assert "与第 9 行重复" in report.errors[0]["message"] or "与本文件前面的一行重复" in report.errors[0]["message"]
 
 
+def test_a_file_repeating_a_known_record_in_two_batches_updates_nothing_the_second_time(tmp_path):
+    """The 文号 imported before is in the file twice, the second time with another party, in a
+    later batch: the first row is seen again, the second is the duplicate — it does not overwrite
+    the fact (it did: "updated 1", and the enterprise lost its penalty) — and a re-import changes
+    nothing."""
+    from zhiliang.credit.models import CreditFact
+
+    first = tmp_path / "first.csv"
+    first.write_bytes(csv_file([varied_row("K1")]))
+    assert bulk(first).created == 1
+    before = CreditFact.objects.values().get(source_record_id="K1")
+    path = tmp_path / "k.csv"
+    path.write_bytes(csv_file([varied_row("K1")] + [varied_row(f"K{i}") for i in range(2, 9)]
+                              + [varied_row("K1", **{"行政相对人名称": "十堰另一家公司"})]))
+    for _ in range(2):
+        report = bulk(path, batch_size=3, good_rows=True)
+        assert (report.outcome, report.updated, report.error_rows) == ("partial", 0, 1)
+        assert [(e["row"], e["column"]) for e in report.errors] == [(10, "行政处罚决定书文号")]
+        after = CreditFact.objects.values().get(source_record_id="K1")
+        assert {k: v for k, v in after.items() if k not in ("last_seen_at", "updated_at")} == \
+            {k: v for k, v in before.items() if k not in ("last_seen_at", "updated_at")}
+    assert report.unchanged == 8
+
+
 def test_after_a_bulk_import_its_one_event_recomputes_the_class_of_each_enterprise_concerned(
         tmp_path, django_capture_on_commit_callbacks):
     from zhiliang.core.models import EventDelivery
