@@ -280,6 +280,8 @@ def revoke_fact(*, actor, fact: CreditFact, on: datetime.date) -> CreditFact:
         raise ValidationError({"status": f"该信用信息已于 {fact.revoked_on:%Y-%m-%d} 撤销"})
     if fact.decided_on and on < fact.decided_on:
         raise ValidationError({"revoked_on": f"撤销日期 {on:%Y-%m-%d} 早于决定日期 {fact.decided_on:%Y-%m-%d}"})
+    if getattr(actor, "is_authenticated", False) and on > timezone.localdate():  # revoked now: not on a later day
+        raise ValidationError({"revoked_on": f"撤销日期 {on:%Y-%m-%d} 晚于今天"})
     fact.status = FactStatus.REVOKED
     fact.revoked_on = on
     fact.save()

@@ -103,6 +103,13 @@ def _not_before(value: datetime.date, earliest: datetime.date | None, name: str,
         raise ValidationError({name: f"{label} {value:%Y-%m-%d} 早于{earlier_label} {earliest:%Y-%m-%d}"})
 
 
+def _not_future(actor, value: datetime.date, name: str, label: str) -> None:
+    """A person records what has happened: never a day after today (the public list would show
+    an entry before its decision).  SYSTEM's daily job acts on the day it is given."""
+    if _is_user(actor) and value > timezone.localdate():
+        raise ValidationError({name: f"{label} {value:%Y-%m-%d} 晚于今天"})
+
+
 def _payload(entry: ListEntry, **extra) -> dict:
     return {"entry": entry.pk, "enterprise": entry.enterprise.search_key, "list_kind": entry.list_kind, "status": entry.status, **extra}
 
@@ -330,6 +337,7 @@ def record_external_approval(*, actor, entry: ListEntry, document_no: str, docum
     if not _text(document_no):
         raise ValidationError({"document_no": "请填写上级批准文书文号"})
     document_on = _date(document_on, "上级批准文书日期", "document_on")
+    _not_future(actor, document_on, "document_on", "上级批准文书日期")
     if _is_user(actor):
         require(entry, actor, "change")
         if not _is_proposing_side(actor, entry):
@@ -358,6 +366,8 @@ def notify(*, actor, entry: ListEntry, decision_no: str, decided_on, notified_on
         raise ValidationError({"method": "请填写告知方式（如直接送达、邮寄送达、公告送达）"})
     decided_on = _date(decided_on, "列入决定日期", "decided_on")
     notified_on = _date(notified_on, "告知日期", "notified_on")
+    _not_future(actor, decided_on, "decided_on", "列入决定日期")
+    _not_future(actor, notified_on, "notified_on", "告知日期")
     _not_before(notified_on, decided_on, "notified_on", "告知日期", "列入决定日期")
     if _is_user(actor):
         require(entry, actor, "change")
@@ -380,6 +390,7 @@ def publish(*, actor, entry: ListEntry, published_on) -> ListEntry:
     fact recorded (it counts in the class and shows on the credit pages)."""
     _state(entry, "publish", S.NOTIFIED)
     published_on = _date(published_on, "公示日期", "published_on")
+    _not_future(actor, published_on, "published_on", "公示日期")
     _not_before(published_on, entry.decided_on, "published_on", "公示日期", "列入决定日期")
     if _is_user(actor):
         require(entry, actor, "change")
@@ -418,8 +429,7 @@ def apply_removal(*, actor, entry: ListEntry, applied_on, reason: str) -> ListEn
     if entry.list_kind != ListKind.SERIOUS:
         raise ValidationError(f"{entry.get_list_kind_display()}不需申请移出：有效期满自动移出，不再符合条件的由列入机关移出")
     applied_on = _date(applied_on, "申请日期", "applied_on")
-    if applied_on > timezone.localdate():
-        raise ValidationError({"applied_on": f"申请日期 {applied_on:%Y-%m-%d} 晚于今天"})
+    _not_future(actor, applied_on, "applied_on", "申请日期")
     if not _text(reason):
         raise ValidationError({"reason": "请填写申请移出的理由（已履行义务、纠正违法行为等）"})
     if _is_user(actor) and not can(entry, actor, "change"):
@@ -448,6 +458,7 @@ def remove(*, actor, entry: ListEntry, way: str, removed_on, note: str = "") -> 
     if way not in RemovalWay.values:
         raise ValidationError({"way": f"未知的移出方式“{way}”"})
     removed_on = _date(removed_on, "移出日期", "removed_on")
+    _not_future(actor, removed_on, "removed_on", "移出日期")
     _not_before(removed_on, entry.published_on, "removed_on", "移出日期", "公示日期")
     if way == RemovalWay.APPLICATION:
         if not entry.removal_applied_on:
@@ -529,6 +540,7 @@ def publish_periodic_list(*, actor, list_kind: str, period_start, period_end, nu
     period_start = _date(period_start, "统计期自", "period_start")
     period_end = _date(period_end, "统计期至", "period_end")
     published_on = _date(published_on, "公布日期", "published_on") if published_on else timezone.localdate()
+    _not_future(actor, published_on, "published_on", "公布日期")
     _not_before(period_end, period_start, "period_end", "统计期至", "统计期自")
     _not_before(published_on, period_end, "published_on", "公布日期", "统计期截止日")
     if not _may_publish_lists(actor):

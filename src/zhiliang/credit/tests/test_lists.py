@@ -18,6 +18,7 @@ from zhiliang.core.daily import run_daily
 from zhiliang.core.models import DomainEvent
 from zhiliang.credit.choices import FactKind, FactStatus, ListEntryStatus, ListKind, RemovalWay
 from zhiliang.credit.models import CreditFact, ListEntry, ListPublication, RiskAssessment
+from zhiliang.credit.services import facts as fact_services
 from zhiliang.credit.services import lists
 from zhiliang.credit.services.classes import recompute_class
 from zhiliang.testing.cases import WHO, ScopedModelCases
@@ -89,6 +90,35 @@ def test_an_application_is_never_dated_later_than_today_and_the_enterprise_appli
         assert entry.removal_applied_on is None
     entry = act(lists.apply_removal, world.enterprise_user, entry=entry, applied_on=today, reason="已整改并缴纳罚款")
     assert entry.removal_applied_on == today
+
+
+def test_staff_never_record_a_decision_notice_publication_or_removal_after_today(world):
+    """Dated tomorrow, the entry would be on the public list before its decision: refused at each
+    step, nothing written; the daily job (SYSTEM) removes on the day it is given."""
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    entry = act(lists.approve, world.city_staff, entry=proposed_entry(world))
+    for decided_on, notified_on, field in ((tomorrow, tomorrow, "decided_on"), (today, tomorrow, "notified_on")):
+        with pytest.raises(ValidationError) as refused:
+            act(lists.notify, world.proposer, entry=entry, decision_no="十茅市监信〔2026〕9号", decided_on=decided_on, notified_on=notified_on,
+                method="直接送达")
+        assert field in refused.value.error_dict and f"{tomorrow:%Y-%m-%d} 晚于今天" in str(refused.value)
+    entry = act(lists.notify, world.proposer, entry=entry, decision_no="十茅市监信〔2026〕9号", decided_on=today, notified_on=today,
+                method="直接送达")
+    with pytest.raises(ValidationError, match="晚于今天"):
+        act(lists.publish, world.proposer, entry=entry, published_on=tomorrow)
+    entry.refresh_from_db()
+    assert entry.status == S.NOTIFIED and not visible(ListEntry, entry, AnonymousUser())
+    entry = act(lists.publish, world.proposer, entry=entry, published_on=today)
+    with pytest.raises(ValidationError, match="晚于今天"):
+        act(lists.remove, world.proposer, entry=entry, way=RemovalWay.REVOKED, removed_on=tomorrow, note="十政复决〔2026〕3号")
+    entry.refresh_from_db()
+    assert entry.status == S.PUBLISHED
+    with pytest.raises(ValidationError, match="晚于今天"):
+        act(fact_services.revoke_fact, world.proposer, fact=world.penalty, on=tomorrow)
+    with as_system():
+        removed = lists.remove(actor=SYSTEM, entry=entry, way=RemovalWay.REVOKED, removed_on=tomorrow, note="每日任务")
+    assert removed.status == S.REMOVED
 
 
 def test_a_red_list_entry_ends_on_its_day_and_is_not_applied_off(world):
