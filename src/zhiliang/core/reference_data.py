@@ -31,6 +31,8 @@ REGIONS = [
 ]
 
 CITY_CODE = "420300"
+#: the city's market-supervision bureau: county staff (县市区市场监管人员) work in its line
+MARKET_SUPERVISION_CODE = "sy-amr"
 OUTSIDE_CODE = "X00000"
 
 # (code, name, short, kind, region, valid_from, valid_to, successor, responsible_unit)

@@ -212,12 +212,14 @@ def objection_queue(request):
 @login_required
 def objection_detail(request, pk: int):
     objection = _fetch(FactObjection, request.user, pk)
-    may_decide = objection.status == ObjectionStatus.PENDING and can(objection, request.user, "change")
+    may_decide = objection.status == ObjectionStatus.PENDING and disputes_read.may_decide(request.user, objection)
     form = None
     if may_decide:
         form = DecideObjectionForm(_posted(request))
     elif request.method == "POST":
         _fetch(FactObjection, request.user, pk, "change")  # 403 for those who may only look
+        if objection.status == ObjectionStatus.PENDING:
+            raise PermissionDenied(_("由%(department)s核查处理") % {"department": objection.department.name})
         messages.error(request, _("该异议已处理，不能再处理。"))
         return redirect("credit:objection-detail", pk=objection.pk)
     if request.method == "POST" and form.is_valid():
@@ -252,12 +254,14 @@ def repair_queue(request):
 @login_required
 def repair_detail(request, pk: int):
     application = _fetch(RepairApplication, request.user, pk)
-    may_decide = application.status == RepairStatus.PENDING and can(application, request.user, "change")
+    may_decide = application.status == RepairStatus.PENDING and disputes_read.may_decide(request.user, application)
     form = None
     if may_decide:
         form = DecideRepairForm(_posted(request))
     elif request.method == "POST":
         _fetch(RepairApplication, request.user, pk, "change")
+        if application.status == RepairStatus.PENDING:
+            raise PermissionDenied(_("由%(department)s审核") % {"department": application.department.name})
         messages.error(request, _("该信用修复申请已审核，不能再审核。"))
         return redirect("credit:repair-detail", pk=application.pk)
     if request.method == "POST" and form.is_valid():

@@ -41,7 +41,7 @@ from django.utils import timezone
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import can, codename, has_perm, in_own_scope, recheck, require
 
-from .. import rules
+from .. import disputes_read, rules
 from ..choices import FactStatus, ObjectionStatus, RepairStatus
 from ..models import CreditFact, FactObjection, RepairApplication
 from . import facts as fact_services
@@ -52,6 +52,12 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 def _is_user(actor) -> bool:
     return bool(getattr(actor, "is_authenticated", False))
+
+
+def _require_decider(actor, obj) -> None:
+    require(obj, actor, "change")
+    if not disputes_read.may_decide(actor, obj):
+        raise PermissionDenied(f"由{obj.department.name}核查处理")
 
 
 def _text(value) -> str:
@@ -164,11 +170,11 @@ def file_objection(*, actor, fact: CreditFact, grounds: str, evidence=None, file
 
 @service(event="credit.objection_decided")
 def decide_objection(*, actor, objection: FactObjection, upheld: bool, note: str, decided_on: datetime.date | None = None) -> FactObjection:
-    """Decide an objection (staff of the reviewing department or of the enterprise's county):
+    """Decide an objection (who: ``disputes_read.deciders_q``):
     upheld — the fact is revoked (the data was wrong); rejected — it stands."""
     decided_on = decided_on or timezone.localdate()
     if _is_user(actor):
-        require(objection, actor, "change")
+        _require_decider(actor, objection)
     objection = FactObjection.objects.select_for_update().select_related("fact").get(pk=objection.pk)
     if objection.status != ObjectionStatus.PENDING:
         raise ValidationError(f"该异议已处理（{objection.get_status_display()}），不能再处理")
@@ -238,12 +244,11 @@ def apply_repair(*, actor, fact: CreditFact, statement: str, commitment, proof=N
 
 @service(event="credit.repair_decided")
 def decide_repair(*, actor, application: RepairApplication, granted: bool, note: str, decided_on: datetime.date | None = None) -> RepairApplication:
-    """Decide a repair application (staff of the source department or of the enterprise's
-    county): granted — the fact's publicity stops on ``decided_on`` (status "repaired");
+    """Decide a repair application (who: ``disputes_read.deciders_q``): granted — the fact's publicity stops on ``decided_on`` (status "repaired");
     refused — the reason is required and the fact stays public."""
     decided_on = decided_on or timezone.localdate()
     if _is_user(actor):
-        require(application, actor, "change")
+        _require_decider(actor, application)
     application = RepairApplication.objects.select_for_update().select_related("fact").get(pk=application.pk)
     if application.status != RepairStatus.PENDING:
         raise ValidationError(f"该信用修复申请已审核（{application.get_status_display()}），不能再审核")

@@ -21,6 +21,7 @@ from zhiliang.credit.selectors import public_facts_of
 from zhiliang.credit.services import classes as class_services
 from zhiliang.credit.services import disputes
 from zhiliang.sampling.tests.samples_data import acting
+from zhiliang.testing.fixtures import department
 
 from .disputes_data import REPAIR_FROM, build_disputes, objection, repair, upload
 from .facts_data import penalty_fields, record
@@ -99,6 +100,23 @@ def test_a_repair_needs_a_commitment_letter_and_one_pending_per_fact(world):
         assert stored.read() == b"commitment"
     with pytest.raises(ValidationError, match="已有审核中的信用修复申请"):
         repair(world.firm, world.fact)
+
+
+def test_the_reviewing_department_decides_and_a_county_not_on_another_bureaus_fact(world):
+    """A commerce bureau's penalty: its staff decide the objection and the repair; the county's
+    market-supervision staff (who decide on the market-supervision line's facts) do not, and
+    their queues do not offer them."""
+    fact = record(**penalty_fields(world.maojian, source_record_id="十商罚〔2024〕3号", decision_no="十商罚〔2024〕3号",
+                                   source_department=department("sy-com")))[0]
+    filed = objection(world.firm, fact)
+    applied = repair(world.firm, world.fact)  # the market-supervision bureau's fact: the county may decide
+    assert disputes_read.may_decide(world.county, applied) and applied in disputes_read.pending_repairs(world.county)
+    assert not disputes_read.may_decide(world.county, filed) and filed not in disputes_read.pending_objections(world.county)
+    with pytest.raises(PermissionDenied, match="由十堰市商务局核查处理"):
+        decide_objection(world.county, filed, upheld=False)
+    assert filed in disputes_read.pending_objections(world.commerce)
+    decided = decide_objection(world.commerce, filed, upheld=False, note="经核查，处罚事实清楚")
+    assert decided.status == ObjectionStatus.REJECTED
 
 
 # --- deadlines across National Day 2024 ---------------------------------------------------------------
