@@ -244,8 +244,9 @@ def apply_repair(*, actor, fact: CreditFact, statement: str, commitment, proof=N
 
 @service(event="credit.repair_decided")
 def decide_repair(*, actor, application: RepairApplication, granted: bool, note: str, decided_on: datetime.date | None = None) -> RepairApplication:
-    """Decide a repair application (who: ``disputes_read.deciders_q``): granted — the fact's publicity stops on ``decided_on`` (status "repaired");
-    refused — the reason is required and the fact stays public."""
+    """Decide a repair application (who: ``disputes_read.deciders_q``): granted — the fact's
+    publicity stops on ``decided_on`` (status "repaired"); refused — the reason is required
+    and the fact stays public."""
     decided_on = decided_on or timezone.localdate()
     if _is_user(actor):
         _require_decider(actor, application)
