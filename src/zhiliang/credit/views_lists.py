@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from zhiliang.core.models import ObjectChange, Region
+from zhiliang.core.models import ObjectChange
 from zhiliang.core.permissions import can, get_for_user, has_perm, is_staff_user, restrict, restrict_q
 from zhiliang.core.views import fetch, form_errors_message, paginate, public_throttle, staff_required, web_context
+from zhiliang.enterprises.forms import region_choices
 from zhiliang.enterprises.models import Enterprise
 
 from .api.lists import ListEntryFilterSet, ListPublicationFilterSet
@@ -195,12 +196,6 @@ def _params(request):
     return params
 
 
-def _region_choices(user):
-    """The regions a user may filter by: Shiyan's counties (county staff: their own)."""
-    qs = Region.objects.filter(level__in=("city", "county")).order_by("sort_order", "code")
-    return [("", _("全部"))] + [(r.code, r.name) for r in qs]
-
-
 def history(obj, limit: int = 100):
     """The change-log rows of ``obj``, oldest first (who, when, what, why)."""
     kind = ContentType.objects.get_for_model(type(obj))
@@ -226,7 +221,9 @@ def entry_list(request):
         raise PermissionDenied(_("您的角色无权访问此页面"))
     qs = _visible_entries(request.user)
     filterset = ListEntryFilterSet(_params(request), queryset=qs)
-    filterset.form.fields["region"] = forms.ChoiceField(label=_("区划"), choices=_region_choices(request.user), required=False)
+    filterset.form.fields["region"] = forms.ChoiceField(label=_("区划"), choices=region_choices(), required=False)
+    for name in ("list_kind", "status"):
+        filterset.form.fields[name].empty_label = _("全部")
     results = filterset.qs if filterset.is_valid() else qs.none()
     page = paginate(request, results.order_by("-proposed_on", "-pk"))
     return render(request, "credit/lists/entry_list.html", {

@@ -164,7 +164,12 @@ def test_an_enterprise_sees_only_its_own_entries_on_the_staff_pages(world):
     assert list(listed.context["page"].object_list) == [own]
     html = listed.content.decode()
     assert reverse("credit:list-approval-queue") not in html and reverse("credit:list-publication-list") not in html
-    # staff see every published entry, with the tabs their role opens
+    # staff see every published entry, with the tabs their role opens; the filters offer the special zones, "全部" for none
+    admin = Client()
+    admin.force_login(world.city_admin)
+    form = admin.get(reverse("credit:list-entry-list")).context["filterset"].form
+    assert ("4203K1", "　十堰经济技术开发区") in form.fields["region"].choices
+    assert form.fields["status"].choices[0] == ("", "全部") and form.fields["list_kind"].choices[0] == ("", "全部")
     staff = Client()
     staff.force_login(world.zhangwan_staff)
     assert staff.get(detail_url(other)).status_code == 200
