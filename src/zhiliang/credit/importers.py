@@ -208,6 +208,28 @@ class FactRow:
     slow: bool = False
 
 
+def _may_import_for(actor, source) -> None:
+    """A 双公示 file is its department's: said once for the file, not as an error on each row."""
+    from zhiliang.core.choices import Role
+    from zhiliang.core.permissions import codename, has_perm, memberships
+
+    from .models import CreditFact
+
+    if not getattr(actor, "is_authenticated", False) or actor.is_superuser:
+        return
+    if not has_perm(actor, codename(CreditFact, "add")):
+        raise FileError("您的角色无权导入信用信息：双公示数据由来源部门的工作人员导入")
+    if source is None:
+        return
+    mine = memberships(actor)
+    if any(m.role.name == Role.CITY_ADMIN for m in mine):
+        return
+    own = [m.department for m in mine if m.department_id]
+    if not any(source.pk in d.lineage_ids() for d in own):
+        names = "、".join(d.name for d in own) or "无"
+        raise FileError(f"只能导入本部门的数据：来源部门“{source.name}”不是您的部门（您的部门：{names}）")
+
+
 class _DoubleImporter(Importer):
     """What both 双公示 layouts share: source, party, codes, dates, authority."""
 
@@ -223,6 +245,7 @@ class _DoubleImporter(Importer):
     def accepted_columns(self) -> str:
         return "；".join(f"{c.code}（{c.label}{'，必填' if c.required else ''}）" for c in self.columns)
 
+
     def begin(self, ctx: Context) -> None:
         departments = list(Department.objects.all())
         ctx.cache["dept_by_uscc"] = {d.uscc.upper(): d for d in departments if d.uscc}
@@ -234,6 +257,7 @@ class _DoubleImporter(Importer):
             if department is None:
                 raise FileError(f"来源部门“{code}”不存在：--source 应为部门代码（如 sy-amr）")
             ctx.cache["source"] = department
+        _may_import_for(ctx.actor, ctx.cache["source"])
         ctx.cache["today"] = _today()
         #: RULE_CREDIT_LOW_FINE_WAN read once per file (a query per row would cost more than the row)
         ctx.cache["low_fine"] = rules.low_fine_thresholds()
@@ -590,7 +614,6 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     from django.db import connection, transaction
 
     from zhiliang.core.audit import change_set
-    from zhiliang.core.permissions import codename, has_perm
     from zhiliang.exchange.importing import map_columns, one_import_at_a_time
     from zhiliang.exchange.readers import Table
 
@@ -602,8 +625,10 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     importer = PenaltyImporter()
     report = Report(kind=importer.kind, file_name=file_name or Path(path).name, sha256=_sha256(path), dry_run=dry_run, good_rows=good_rows,
                     format="csv", options={"source": source} if source else {})
-    if getattr(actor, "is_authenticated", False) and not has_perm(actor, codename(CreditFact, "add")):
-        report.file_errors.append("无权新增信用信息")
+    try:  # before reading the file; ``begin`` checks the source department
+        _may_import_for(actor, None)
+    except FileError as exc:
+        report.file_errors.append(str(exc))
         report.outcome = "refused"
         return report
     stream, encoding = _open_text(path)

@@ -345,7 +345,7 @@ def class_overview(request):
 # --- 双公示 upload ---------------------------------------------------------------------------------------
 
 
-@require_perm("exchange.add_importjob")
+@require_perm("credit.add_creditfact")  # the source departments' staff (the upload itself is an exchange import job)
 def fact_import(request):
     """导入双公示数据: the exchange import form for penalties and licences, with the source
     department preset to the uploader's own department (posted to ``exchange:imports``, whose

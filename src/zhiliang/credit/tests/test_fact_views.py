@@ -388,6 +388,11 @@ def penalty_csv(**changes) -> SimpleUploadedFile:
     return SimpleUploadedFile("penalties.csv", out.getvalue().encode("utf-8"))
 
 
+def test_the_upload_page_is_the_source_departments_not_a_countys(client, county_user):
+    assert login(client, county_user).get(reverse("credit:fact-import")).status_code == 403
+    assert "导入双公示数据" not in page(client, reverse("credit:fact-list"))  # nor in the menu
+
+
 def test_department_staff_upload_a_penalty_file_and_read_the_row_report(client, world, department_user, django_capture_on_commit_callbacks):
     login(client, department_user)
     html = page(client, reverse("credit:fact-import"))

@@ -511,25 +511,41 @@ def test_the_bulk_path_matches_like_the_per_row_path_by_uscc_legacy_code_and_nam
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(varied_rows()))
 
 
-def test_a_bulk_import_that_fails_keeps_nothing_and_can_be_run_again(tmp_path, department_user):
-    """The staff of one department cannot import another's records (not theirs to see): the
-    import fails after the facts were written — and nothing of it is kept."""
+def test_a_bulk_import_that_fails_keeps_nothing_and_can_be_run_again(tmp_path):
+    """The import fails after some batches were written (here: the progress report breaks after
+    the first) — nothing of it is kept, and running it again imports the file."""
     rows = [varied_row(f"K{i}", **{"处罚程序": "简易程序"}) for i in range(5)]
     path = tmp_path / "k.csv"
     path.write_bytes(csv_file(rows))
-    from django.core.exceptions import PermissionDenied
-
     from zhiliang.core.models import ChangeSet
-    from zhiliang.credit.importers import bulk_import_penalties
 
     sets = ChangeSet.objects.count()
-    with pytest.raises(PermissionDenied), audit_context(actor=department_user, reason="测试批量导入", source="test"):
-        bulk_import_penalties(path, actor=department_user, source="mj-amr")
+    calls = []
+    with pytest.raises(ZeroDivisionError):
+        bulk(path, source="mj-amr", batch_size=2, progress=lambda *_: calls.append(1) or (len(calls) > 1 and 1 / 0))
     assert not CreditFact.objects.exists() and not DomainEvent.objects.filter(name__startswith="credit.fact").exists()
     assert ChangeSet.objects.count() == sets
 
     report = bulk(path, source="mj-amr")
     assert (report.outcome, report.created) == ("imported", 5) and CreditFact.objects.filter(source_key="mj-amr").count() == 5
+
+
+def test_a_department_imports_its_own_records_and_is_told_so_for_the_file_not_on_each_row(tmp_path, department_user, county_user):
+    from zhiliang.credit.importers import bulk_import_penalties
+
+    path = tmp_path / "k.csv"
+    path.write_bytes(csv_file([varied_row(f"K{i}") for i in range(3)]))
+    with audit_context(actor=department_user, reason="测试批量导入", source="test"):
+        other = bulk_import_penalties(path, actor=department_user, source="mj-amr")
+    assert (other.outcome, other.errors) == ("refused", [])
+    assert other.file_errors == ["只能导入本部门的数据：来源部门“茅箭区市场监督管理局”不是您的部门（您的部门：十堰市市场监督管理局）"]
+    with audit_context(actor=county_user, reason="测试批量导入", source="test"):
+        county = bulk_import_penalties(path, actor=county_user, source="mj-amr")
+    assert county.file_errors == ["您的角色无权导入信用信息：双公示数据由来源部门的工作人员导入"]
+    assert not CreditFact.objects.exists()
+    with audit_context(actor=department_user, reason="测试批量导入", source="test"):
+        own = bulk_import_penalties(path, actor=department_user, source="sy-amr")
+    assert (own.outcome, own.created) == ("imported", 3)
 
 
 def test_a_bulk_import_that_meets_an_unreadable_byte_far_into_the_file_keeps_nothing_and_says_where(tmp_path):
