@@ -162,6 +162,32 @@ VIOLATIONS: dict[str, tuple[Violation, ...]] = {
           (0.2, 3), "罚款;没收违法所得"),
     ),
 }
+#: words of a name that tell the trade: what a department may plausibly penalise or license it for
+FOOD_WORDS = ("食品", "茶", "酒", "调味", "粮油", "副食", "糕点", "香菇", "魔芋", "木耳", "饮", "农产品", "蜂", "小吃")
+SHOP_ENDINGS = ("店", "经营部", "门市部", "坊", "合作社", "超市", "商行")
+#: the market-supervision violations (indexes into ``VIOLATIONS["amr"]``) of each trade: (food, shop)
+AMR_FITS = {(True, False): (2, 4, 6, 7, 8, 10), (True, True): (3, 4, 5, 9, 10), (False, False): (0, 1, 2, 7, 8), (False, True): (8, 9, 10)}
+
+
+def trade(name: str) -> tuple[bool, bool]:
+    """(food, shop) from a name: a 食品 factory, a 副食店, a cable maker, a 五金门市部."""
+    return any(w in name for w in FOOD_WORDS), name.endswith(SHOP_ENDINGS)
+
+
+def fitting(name: str, kind: str) -> tuple[str, tuple[Violation, ...]]:
+    """(kind, violations) a department of ``kind`` plausibly penalises the party ``name`` for —
+    a shop is not fined for waste water, a cable maker not for stale food; where the kind does
+    not fit the trade, market supervision's fitting ones."""
+    food, shop = trade(name)
+    if kind == "agri" and shop and ("农资" in name or "种" in name):
+        return kind, VIOLATIONS["agri"]
+    if kind == "health" and not shop:
+        return kind, (VIOLATIONS["health"][2],)  # occupational health checks of a factory's workers
+    if kind in ("env", "safety", "transport") and not shop:
+        return kind, VIOLATIONS[kind]
+    return "amr", tuple(VIOLATIONS["amr"][i] for i in AMR_FITS[(food, shop)])
+
+
 FOODS = ("散装豆干", "香菇酱", "绿茶", "面包", "牛肉干", "酸辣粉", "米酒", "豆瓣酱")
 PRODUCTS = ("汽车制动软管", "电线电缆", "儿童服装", "铝合金门窗", "电动自行车", "水性涂料", "学生书包", "净水器滤芯")
 EQUIPMENT = ("乘客电梯", "叉车", "燃气锅炉", "压力容器（储气罐）")
@@ -363,8 +389,8 @@ class Builder:
 
     def penalty(self, e, *, severity: str, months: tuple[float, float], source: str | None = None, kinds=("amr",), **extra) -> PenaltyRow:
         rng = self.rng
-        kind = rng.choice(kinds)
-        violation = rng.choice(VIOLATIONS[kind])
+        kind, options = fitting(e.name, rng.choice(kinds))
+        violation = rng.choice(options)
         if source is None:
             source = {"amr": self.source_of_county(e.region.code) if rng.random() < 0.6 else "sy-amr", "env": "sy-env", "safety": "sy-safety",
                       "transport": "transport", "health": "sy-health", "agri": "sy-agri"}[kind]
@@ -426,8 +452,9 @@ class Builder:
         for i in range(8):
             region = rng.choice(REGIONS)
             person = registry.fake_person(rng)
-            kind = rng.choice(("amr", "transport", "agri", "amr"))
-            violation = rng.choice(VIOLATIONS[kind])
+            # what a person is penalised for: an overloaded lorry, a stall's prices or scales, seeds sold at a market
+            kind, violation = rng.choice((("transport", VIOLATIONS["transport"][1]), ("amr", VIOLATIONS["amr"][9]),
+                                          ("amr", VIOLATIONS["amr"][10]), ("agri", VIOLATIONS["agri"][1])))
             source = {"amr": self.source_of_county(region), "transport": "transport", "agri": "sy-agri"}[kind]
             self.rows.append(PenaltyRow(source=source, party=person, decided_on=self.back(1, 40), violation=violation, party_kind="自然人",
                                         person_id=registry.fake_id_number(rng, region if region.isdigit() else "420302"),
@@ -457,7 +484,7 @@ class Builder:
             region = REGIONS[i * 2]
             name = f"{registry.PLACES[region].short}{registry.fake_person(rng)}{rng.choice(('副食店', '五金门市部', '小吃店', '日杂经营部', '农资店'))}"
             self.rows.append(PenaltyRow(source=self.source_of_county(region), party=name, decided_on=self.back(1, 24),
-                                        violation=rng.choice(VIOLATIONS["amr"][3:6]), party_kind="个体工商户", severity="轻微",
+                                        violation=rng.choice(fitting(name, "amr")[1]), party_kind="个体工商户", severity="轻微",
                                         fine=Decimal(str(round(rng.uniform(0.1, 0.8), 2))), region=region, note="未办理营业执照或已注销"))
         self.import_penalties()
 
@@ -468,8 +495,8 @@ class Builder:
             e = self.spare(REGIONS[i % len(REGIONS)])
             self.taken.add(e.pk)
             months = (40, 44) if i == 0 else (14, 18) if i == 1 else (1, 10)
-            row = self.penalty(e, severity="严重", months=months, kinds=("amr",),
-                               violation=self.rng.choice((VIOLATIONS["amr"][0], VIOLATIONS["amr"][1], VIOLATIONS["amr"][6])),
+            heavy = [v for v in fitting(e.name, "amr")[1] if v.fine[1] >= 10] or list(fitting(e.name, "amr")[1])
+            row = self.penalty(e, severity="严重", months=months, kinds=("amr",), violation=self.rng.choice(heavy),
                                fine=Decimal(str(round(self.rng.uniform(20, 60), 1))))
             self.listed.append((e, row))
         # the red list: the enterprise account's own enterprise (award and red list: class A) and two more
@@ -501,7 +528,7 @@ class Builder:
         for r in rows:
             v = r.violation
             authority = self.transport[0] if r.source == "transport" else names[r.source]
-            categories = "警告" if r.warning_only else v.categories
+            categories = "警告" if r.warning_only else "罚款" if r.procedure == "简易程序" else v.categories
             fine = "" if r.warning_only else f"{r.fine}"
             confiscated = f"{Decimal(str(round(self.rng.uniform(0.05, 2), 2)))}" if "没收" in categories and not r.warning_only else ""
             content = "警告" if r.warning_only else f"{'警告，' if '警告' in categories else ''}罚款{r.fine}万元" + (f"，没收违法所得{confiscated}万元" if confiscated else "")
@@ -544,12 +571,26 @@ class Builder:
         from zhiliang.exchange.importing import run_import
 
         rng = self.rng
+        # each department licenses the trades it licenses: a food shop's 食品经营许可证, a cable maker's 生产许可证
+        def amr_licence(e):
+            food, shop = trade(e.name)
+            if food:
+                return (("食品经营许可证", "JY1420300", "预包装食品（含冷藏冷冻食品）销售，散装食品销售", 5) if shop else
+                        ("食品生产许可证", "SC1014203", "食品生产（品种明细见许可证副本）", 5))
+            for words, scope, prefix in ((("电缆", "线缆", "电线"), "电线电缆", "(鄂)XK06-"), (("防水",), "建筑防水卷材", "(鄂)XK12-"),
+                                         (("板业", "人造板", "木业"), "人造板", "(鄂)XK18-")):
+                if any(w in e.name for w in words):
+                    return ("工业产品生产许可证", prefix, scope, 5)
+            return None
+
+        def factory(spec):
+            return lambda e: None if trade(e.name)[1] else spec
+
         kinds = {
-            "sy-amr": (("食品经营许可证", "JY1420300", "预包装食品（含冷藏冷冻食品）销售，散装食品销售", 5),
-                       ("工业产品生产许可证", "(鄂)XK06-", "电线电缆", 5)),
-            "sy-health": (("公共场所卫生许可证", "鄂卫公证字〔{y}〕第", "住宿、美容美发", 4),),
-            "sy-env": (("排污许可证", "91420300", "涂装、热处理废气，生产废水", 5),),
-            "sy-safety": (("危险化学品经营许可证", "鄂十危化经字〔{y}〕", "油漆、稀释剂（不带储存设施）", 3),),
+            "sy-amr": amr_licence,
+            "sy-env": factory(("排污许可证", "91420300", "涂装、热处理废气，生产废水", 5)),
+            "sy-safety": lambda e: ("危险化学品经营许可证", "鄂十危化经字〔{y}〕", "油漆、稀释剂（不带储存设施）", 3)
+            if any(w in e.name for w in ("建材", "五金", "日杂", "防水", "家具", "木业")) else None,
         }
         names = dict(Department.objects.values_list("code", "name"))
         columns = ["xk_xdr_mc", "xk_xdr_lb", "xk_xdr_shxym", "xk_frdb", "xk_xkws", "xk_wsh", "xk_xklb", "xk_xkzs", "xk_xkbh", "xk_nr", "xk_jdrq",
@@ -557,14 +598,15 @@ class Builder:
         firms = [e for code in REGIONS for e in self.by_region[code][:60]]
         accounts = list(self.accounts_of.values())
         serial = 0
-        for source, specs in kinds.items():
+        for source, licence_of in kinds.items():
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(columns)
-            chosen = rng.sample(firms, 24) + (accounts if source == "sy-amr" else [])
+            fits = [e for e in firms if licence_of(e)]
+            chosen = rng.sample(fits, min(24, len(fits))) + ([e for e in accounts if licence_of(e)] if source == "sy-amr" else [])
             for e in chosen:
                 serial += 1
-                title, prefix, scope, years = rng.choice(specs)
+                title, prefix, scope, years = licence_of(e)
                 decided = self.back(0.5, 56)
                 until = decided.replace(year=decided.year + years) - DAY if not (decided.month == 2 and decided.day == 29) else D(decided.year + years, 2, 28)
                 number = prefix.format(y=decided.year) + f"{serial:05d}"

@@ -176,6 +176,23 @@ def test_penalties_from_several_departments_as_their_files_were_imported():
     assert licences.values("source_key").distinct().count() >= 3 and not licences.filter(valid_until__isnull=True).exists()
 
 
+def test_what_a_party_is_penalised_and_licensed_for_fits_its_trade():
+    """A cable maker is not fined for stale food nor holds a food licence; a simple procedure is a
+    warning or a small fine on the spot, never a confiscation (行政处罚法 第五十一条)."""
+    for fact in CreditFact.objects.filter(kind=FactKind.PENALTY).exclude(party_kind="natural_person"):
+        food_only = {v.title for v in credit_demo.VIOLATIONS["amr"][3:7]}
+        if fact.title in food_only:
+            assert credit_demo.trade(fact.party_name)[0] or fact.title == "未取得食品经营许可从事食品经营活动", (fact.party_name, fact.title)
+        if fact.procedure == "simple":
+            assert fact.confiscated_wan is None and (fact.fine_wan or 0) <= 0.3, fact.decision_no
+    for fact in CreditFact.objects.filter(kind=FactKind.LICENCE):
+        food, shop = credit_demo.trade(fact.party_name)
+        if "食品" in fact.title or "工业产品生产许可证" in fact.title:
+            assert ("食品" in fact.title) == food, (fact.party_name, fact.title)
+        if "排污" in fact.title:
+            assert not shop, fact.party_name
+
+
 def test_publicity_regimes_procedures_and_dates():
     penalties = CreditFact.objects.filter(kind=FactKind.PENALTY)
     years = set(d.year for d in penalties.values_list("decided_on", flat=True))
