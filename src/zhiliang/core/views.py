@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -422,6 +423,21 @@ def _field_label(change: ObjectChange, attname: str) -> str:
         if field.attname == attname:
             return str(field.verbose_name)
     return attname
+
+
+def diff_rows(model, diff: dict | None) -> list[tuple[str, Any, Any]]:
+    """A change-log row's ``diff`` as a clerk reads it: (the field's Chinese name, before, after),
+    a choice shown by its label ("候选" not "candidate")."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    rows = []
+    for attname, pair in (diff or {}).items():
+        field = fields.get(attname)
+        before, after = (list(pair) + [None, None])[:2]
+        if field is not None and field.choices:
+            labels = dict(field.flatchoices)
+            before, after = labels.get(before, before), labels.get(after, after)
+        rows.append((str(field.verbose_name) if field is not None else attname, before, after))
+    return rows
 
 
 @require_perm("core.view_changeset")

@@ -140,6 +140,12 @@ class CreditFact(DomainModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.decision_no or self.source_record_id} {self.party_name}"
 
+    @property
+    def regime_label(self) -> str:
+        from .rules import REGIME_LABELS
+
+        return REGIME_LABELS.get(self.regime, self.regime)
+
 
 class RiskAssessment(DomainModel):
     """信用风险分类结果 — an enterprise's credit-risk class A (low) … D (high) as computed from

@@ -23,6 +23,8 @@ import datetime
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from zhiliang.core import rules, workdays
 
 from .choices import ADVERSE_KINDS, FactKind, Procedure, Severity
@@ -30,6 +32,7 @@ from .choices import ADVERSE_KINDS, FactKind, Procedure, Severity
 REGIME = "RULE_CREDIT_REGIME"
 ORDER45 = "order45"
 TIERS2025 = "tiers2025"
+REGIME_LABELS = {ORDER45: _("总局令第45号（公示3个月或3年）"), TIERS2025: _("2025年分类公示（轻微、一般、严重）")}
 PUBLISH_WD = "RULE_CREDIT_PENALTY_PUBLISH_WD"
 WITHDRAW_WD = "RULE_CREDIT_PENALTY_WITHDRAW_WD"
 SHORT_MONTHS = "RULE_CREDIT_PUBLICITY_SHORT_MONTHS"

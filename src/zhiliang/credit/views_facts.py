@@ -34,7 +34,7 @@ from zhiliang.core.permissions import (
     memberships,
     restrict,
 )
-from zhiliang.core.views import fetch, form_errors_message, paginate, require_perm, staff_required, web_context
+from zhiliang.core.views import diff_rows, fetch, form_errors_message, paginate, require_perm, staff_required, web_context
 from zhiliang.enterprises.models import Enterprise
 from zhiliang.enterprises.selectors import may_reveal
 
@@ -166,7 +166,7 @@ def fact_detail(request, pk: int):
         "can_reveal": may_reveal(fact, user),
         "model_label": CreditFact._meta.label_lower,
         "received": facts_read.received_rows(fact),
-        "history": facts_read.history(fact)[:200],
+        "history": [(c, diff_rows(CreditFact, c.diff)) for c in facts_read.history(fact)[:200]],
         "publicity_over": facts_read.publicity_over(fact),
         "revoke_form": RevokeForm(initial={"on": timezone.localdate()}, auto_id="id_revoke_%s")
         if may_change and fact.status != FactStatus.REVOKED else None,

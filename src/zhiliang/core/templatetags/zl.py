@@ -40,6 +40,18 @@ def mask(value) -> str:
 
 
 @register.filter
+def amount(value) -> str:
+    """A decimal amount without the trailing zeros of its column's scale: 0.900000 → 0.9, 5.000000 → 5."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+@register.filter
 def as_json(value) -> str:
     """A JSON value as compact readable text (Chinese kept as is)."""
     if value is None:

@@ -609,3 +609,12 @@ def test_vendored_assets_match_vendor_md():
         digest = hashlib.sha256(data).hexdigest()
         assert re.search(rf"`{re.escape(name)}`.*`{digest}`", listing), f"{name}: SHA-256 {digest} not in VENDOR.md"
         assert b"sourceMappingURL" not in data
+
+
+def test_amounts_are_shown_without_the_trailing_zeros_of_their_column():
+    from decimal import Decimal
+
+    from zhiliang.core.templatetags.zl import amount
+
+    assert [amount(Decimal(v)) for v in ("0.900000", "5.000000", "10.000000", "12.345600")] == ["0.9", "5", "10", "12.3456"]
+    assert amount(None) == ""

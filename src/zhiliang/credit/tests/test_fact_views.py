@@ -238,6 +238,8 @@ def test_confirming_a_candidate_ties_the_fact_and_recomputes_the_class(client, w
     assert fact.pk in counted_facts(world.maojian) and current_class(world.maojian).trigger.startswith("credit.match_confirmed#")
     change = ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(CreditFact), object_id=str(fact.pk)).latest("pk")
     assert "住所、法定代表人一致" in change.reason and change.actor_id == department_user.pk
+    html = page(client, reverse("credit:fact-detail", args=[fact.pk]))  # the history in the clerk's words
+    assert "主体匹配：按名称匹配，待核对 → 人工确认" in html and "match_status" not in html
     assert not selectors.review_queue(department_user).filter(pk=fact.pk).exists()
     assert f'id="fact-{fact.pk}"' not in page(client, reverse("credit:review-queue"))
 
