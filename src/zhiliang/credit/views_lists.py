@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import ObjectChange
 from zhiliang.core.permissions import can, get_for_user, has_perm, is_staff_user, restrict, restrict_q
-from zhiliang.core.views import fetch, form_errors_message, paginate, public_throttle, staff_required, web_context
+from zhiliang.core.views import apply_errors, fetch, paginate, public_throttle, staff_required, web_context
 from zhiliang.enterprises.forms import region_choices
 from zhiliang.enterprises.models import Enterprise
 
@@ -237,46 +237,57 @@ def entry_list(request):
 def entry_detail(request, pk: int):
     entry = fetch(_visible_entries(request.user, _entries().select_related("proposed_by", "approved_by", "removed_by", "fact")),
                   request.user, pk=pk)
+    return _detail(request, entry)
+
+
+def _detail(request, entry: ListEntry, bound=None, status: int = 200):
+    """The entry's page; ``bound`` — a refused action's form with what was typed and why."""
     user = request.user
     staff = user.is_superuser or is_staff_user(user)
     steps = available_steps(entry, user)
     forms_ = {step: _step_form(step, entry, user, auto_id=f"id_{step}_%s") for step in steps}
     if "notify" in forms_ and entry.decision_no:
         forms_["notify"].initial["decision_no"] = entry.decision_no
+    if bound is not None and bound[0] in forms_:
+        forms_[bound[0]] = bound[1]
     actions = [{"step": step, "label": STEPS[step][2], "form": forms_[step]} for step in steps]
     return render(request, "credit/lists/entry_detail.html", {
         "entry": entry, "staff": staff, "actions": actions,
         "facts": restrict(entry.facts.select_related("source_department"), user, "view"),
         "history": history(entry) if staff else [],
-    })
+    }, status=status)
 
 
 @require_POST
 @login_required
 def entry_step(request, pk: int, step: str):
     """One workflow action (approve, reject, external-approval, notify, publish, withdraw, remove,
-    removal-apply) posted from the entry's page."""
+    removal-apply) posted from the entry's page; refused, the page again with the form as typed
+    and why."""
     if step not in STEPS:
         raise Http404(_("未知的操作"))
     entry = fetch(_visible_entries(request.user), request.user, pk=pk)
     call, label, success = STEPS[step][1:]
     if step == "publish" and entry.list_kind != ListKind.SERIOUS:
         success = _("已公示，激励措施开始执行。")
-    form = _step_form(step, entry, request.user, data=request.POST)
-    if not form.is_valid():
-        errors = "；".join(f"{form.fields[n].label if n in form.fields else ''}：{'；'.join(e)}" for n, e in form.errors.items())
-        messages.error(request, _("未办理：%(errors)s") % {"errors": errors})
-        return redirect("credit:list-entry-detail", pk=entry.pk)
-    try:
-        with web_context(request, f"{label}：{entry.get_list_kind_display()} {entry.enterprise.name}"):
-            call(request.user, entry, form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, _("未办理：%(errors)s") % {"errors": form_errors_message(exc)})
-    except PermissionDenied as exc:
-        messages.error(request, _("未办理：%(errors)s") % {"errors": str(exc) or _("无权执行此操作")})
-    else:
-        messages.success(request, success)
-    return redirect("credit:list-entry-detail", pk=entry.pk)
+    form = _step_form(step, entry, request.user, data=request.POST, auto_id=f"id_{step}_%s")
+    if form.is_valid():
+        try:
+            with web_context(request, f"{label}：{entry.get_list_kind_display()} {entry.enterprise.name}"):
+                call(request.user, entry, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, _("未办理：%(errors)s") % {"errors": str(exc) or _("无权执行此操作")})
+            return redirect("credit:list-entry-detail", pk=entry.pk)
+        else:
+            messages.success(request, success)
+            return redirect("credit:list-entry-detail", pk=entry.pk)
+    errors = "；".join(f"{form.fields[n].label if n in form.fields else ''}：{'；'.join(e)}".lstrip("：") for n, e in form.errors.items())
+    messages.error(request, _("未办理：%(errors)s") % {"errors": errors})
+    entry = fetch(_visible_entries(request.user, _entries().select_related("proposed_by", "approved_by", "removed_by", "fact")),
+                  request.user, pk=pk)
+    return _detail(request, entry, bound=(step, form), status=400)
 
 
 def _step_form(step: str, entry: ListEntry, user, **kwargs):

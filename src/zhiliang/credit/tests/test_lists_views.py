@@ -96,6 +96,19 @@ def test_a_refused_action_says_why_on_the_page(world):
     assert entry.status == S.PROPOSED
 
 
+def test_a_refused_step_shows_its_form_again_as_it_was_typed(world):
+    entry = act(lists.approve, world.city_staff, entry=proposed_entry(world))
+    client = Client()
+    client.force_login(world.proposer)
+    response = client.post(action_url(entry, "notify"), {"decision_no": "十茅市监信〔2026〕21号", "decided_on": "2026-11-20",
+                                                          "notified_on": "2026-11-18", "method": "邮寄送达"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "告知日期 2026-11-18 早于列入决定日期 2026-11-20" in html
+    assert 'value="十茅市监信〔2026〕21号"' in html and 'value="邮寄送达"' in html and 'value="2026-11-18"' in html
+    entry.refresh_from_db()
+    assert entry.status == S.APPROVED
+
+
 def test_a_post_without_the_csrf_token_is_refused(world):
     entry = proposed_entry(world)
     response = csrf_client(world.city_staff).post(action_url(entry, "approve"), {"note": "同意"})
