@@ -614,7 +614,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     from django.db import connection, transaction
 
     from zhiliang.core.audit import change_set
-    from zhiliang.exchange.importing import map_columns, one_import_at_a_time
+    from zhiliang.exchange.importing import map_columns, one_import_at_a_time, report_headers
     from zhiliang.exchange.readers import Table
 
     from . import bulk
@@ -655,7 +655,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
             report.file_errors.append(str(exc))
             report.outcome = "refused"
             return report
-        headers = {code: header[pos].strip() for pos, code in mapping.items()}
+        headers = report_headers(importer, header, mapping)
         positions = list(mapping.items())
         fast = FastPenaltyRows(importer, ctx, positions)
         with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name, file_sha256=report.sha256) as cs:

@@ -296,6 +296,17 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def report_headers(importer: Importer, header: list[str], mapping: dict[int, str]) -> dict[str, str]:
+    """Column code → how the report names the column: the file's header, or — where the file
+    names it by its code (a JSON file's keys) — the Chinese name with the code: "处罚决定日期（cf_jdrq）"."""
+    labels = {c.code: c.label for c in importer.columns}
+    names = {}
+    for position, code in mapping.items():
+        text = header[position].strip()
+        names[code] = f"{labels[code]}（{text}）" if code in labels and text.lower() == code.lower() else text
+    return names
+
+
 def map_columns(importer: Importer, table: Table) -> tuple[dict[int, str], list[str]]:
     """Header position → column code; errors for unknown, duplicate and missing columns."""
     lookup = importer.lookup()
@@ -378,7 +389,7 @@ def run_import(
         report.outcome = REFUSED
         return report
 
-    headers = {code: table.header[pos] for pos, code in mapping.items()}
+    headers = report_headers(importer, table.header, mapping)
     rows = [
         Row(number=number, values={code: cells[pos] if pos < len(cells) else None for pos, code in mapping.items()}, headers=headers)
         for number, cells in table.rows

@@ -76,7 +76,8 @@ def read_xlsx(data: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — zipfile.BadZipFile, KeyError, InvalidFileException …
-        raise FileError(f"无法读取 Excel 文件（{type(exc).__name__}）。请确认是 .xlsx 格式（旧的 .xls 请先另存为 .xlsx）") from None
+        raise FileError("无法读取 Excel 文件：它不是有效的 .xlsx 文件（可能已损坏，或是改了扩展名的其他文件）。"
+                        "请用 Excel 打开后“另存为”.xlsx 格式再上传（旧的 .xls 也请先另存为 .xlsx）") from None
     try:
         sheet = workbook.worksheets[0]
         records = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -94,8 +95,11 @@ def read_json(data: bytes) -> Table:
     text, encoding = decode(data)
     try:
         document = json.loads(text)
-    except ValueError as exc:
-        raise FileError(f"无法读取 JSON 文件：{exc}") from None
+    except json.JSONDecodeError as exc:
+        raise FileError(f"无法读取 JSON 文件：第 {exc.lineno} 行第 {exc.colno} 列附近格式有误（{exc.msg}），"
+                        "请检查该处的引号、逗号和括号") from None
+    except (ValueError, RecursionError):
+        raise FileError("无法读取 JSON 文件：不是有效的 JSON") from None
     if isinstance(document, dict):
         document = next((document[k] for k in ("data", "rows", "records", "items") if isinstance(document.get(k), list)), None)
     if not isinstance(document, list):

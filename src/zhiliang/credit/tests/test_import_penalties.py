@@ -139,6 +139,23 @@ def test_the_json_reader_takes_an_array_or_a_data_object_and_refuses_anything_el
             read_table(bad, "f.json")
 
 
+def test_a_broken_json_or_a_renamed_file_is_refused_saying_what_to_do():
+    broken = run("broken.json", data='[{"cf_xdr_mc": "十堰某公司" "cf_wsh": "1"}]'.encode())
+    assert broken.file_errors[0].startswith("无法读取 JSON 文件：第 1 行第 24 列附近格式有误")
+    renamed = run("table.xlsx", data=b"%PDF-1.4 not a spreadsheet")
+    assert "不是有效的 .xlsx 文件" in renamed.file_errors[0] and "另存为" in renamed.file_errors[0]
+    assert not CreditFact.objects.exists()
+
+
+def test_a_json_files_errors_name_the_column_in_chinese_with_its_code():
+    rows = json.loads((DATA / "penalties.json").read_text(encoding="utf-8"))
+    rows = rows["data"] if isinstance(rows, dict) else rows
+    rows[0]["cf_jdrq"] = "2026-02-30"
+    report = run("bad.json", data=json.dumps(rows, ensure_ascii=False).encode())
+    [error] = report.errors
+    assert error["column"] == "处罚决定日期（cf_jdrq）" and error["message"].startswith("处罚决定日期（cf_jdrq）：")
+
+
 # --- re-import, errors, good rows --------------------------------------------------------------------
 
 
