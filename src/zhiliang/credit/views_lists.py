@@ -309,7 +309,9 @@ def entry_propose(request):
     raw = request.GET.get("enterprise") or request.POST.get("enterprise") or ""
     if not raw.isdigit():
         return render(request, "credit/lists/entry_pick.html", {"q": request.GET.get("q", ""), "enterprises": _search_enterprises(request)})
-    enterprise = get_for_user(Enterprise.objects.select_related("region"), request.user, pk=int(raw))
+    own = restrict_q(Enterprise, request.user, "view", own_scope_only=True)
+    enterprises = Enterprise.objects.select_related("region")
+    enterprise = get_for_user(enterprises if own is None else enterprises.filter(own), request.user, pk=int(raw))
     facts = restrict(CreditFact.objects.filter(enterprise=enterprise), request.user, "view").order_by("-decided_on", "-pk")
     form = ProposeForm(request.POST if request.method == "POST" else None, facts=facts)
     if request.method == "POST" and form.is_valid():
@@ -334,11 +336,11 @@ def entry_propose(request):
 
 
 def _search_enterprises(request):
-    q = (request.GET.get("q") or "").strip()
-    if len(q) < 2:
-        return []
-    return list(Enterprise.objects.filter(name__icontains=q).select_related("region").order_by("name")[:50]) or list(
-        Enterprise.objects.filter(uscc=q.upper()).select_related("region")[:1])
+    """The enterprises of the proposer's own scope (a county proposes its own county's)."""
+    from .views_query import find_enterprises
+
+    q = (request.GET.get("q") or "").strip()[:100]
+    return (find_enterprises(q, request.user, own_scope=True)[0] or []) if q else []
 
 
 @login_required

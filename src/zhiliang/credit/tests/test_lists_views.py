@@ -139,6 +139,16 @@ def test_the_staff_pages_render_for_the_roles(world):
     assert Client().get(reverse("credit:list-entry-list")).status_code == 302  # anonymous → login
 
 
+def test_a_county_proposes_only_its_own_countys_enterprises(world):
+    client = Client()
+    client.force_login(world.proposer)  # 茅箭区
+    url = reverse("credit:list-entry-propose")
+    picked = client.get(url, {"q": world.zhangwan.name[2:6]}).context["enterprises"]
+    assert world.zhangwan not in picked
+    assert world.maojian in client.get(url, {"q": world.maojian.name[2:6]}).context["enterprises"]
+    assert client.get(url, {"enterprise": world.zhangwan.pk}).status_code == 404
+
+
 def test_another_countys_proposal_is_404_to_county_staff(world):
     entry = proposed_entry(world)
     client = Client()
