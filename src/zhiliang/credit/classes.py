@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from zhiliang.core import rules
 from zhiliang.core import workdays
@@ -268,6 +269,21 @@ def current_class(enterprise) -> str:
 #: events of the facts services after which the enterprises concerned are recomputed
 FACT_EVENTS = ("credit.fact_recorded", "credit.fact_changed", "credit.fact_revoked", "credit.match_confirmed", "credit.match_undone",
                "credit.publicity_ended")
+#: what a recomputation's trigger ("event#id") says to a clerk
+TRIGGER_LABELS = {
+    "credit.fact_recorded": _("记录信用信息"), "credit.fact_changed": _("信用信息变更"), "credit.fact_revoked": _("信用信息撤销"),
+    "credit.match_confirmed": _("确认主体匹配"), "credit.match_undone": _("撤销主体匹配"), "credit.publicity_ended": _("停止公示"),
+    "credit.facts_imported": _("批量导入信用信息"),
+}
+
+
+def trigger_label(trigger: str) -> str:
+    """"credit.fact_recorded#0555…" → "记录信用信息（事件 0555…）"; other text as it is."""
+    name, _sep, ref = (trigger or "").partition("#")
+    label = TRIGGER_LABELS.get(name)
+    return f"{label}（事件 {ref[:8]}）" if label and ref else str(label or trigger)
+
+
 #: payload keys of the facts services' events naming an enterprise concerned (``search_key``s)
 _PAYLOAD_KEYS = ("enterprise", "previous_enterprise")
 

@@ -96,7 +96,7 @@ def explanation_rows(assessment: RiskAssessment, user) -> list[ExplanationRow]:
     kinds = dict(FactKind.choices)
     rows = []
     for item in items:
-        rules = [r for r in (item.get("rule"), item.get("window"), item.get("cap")) if r]
+        rules = [{**r, "title": _rule_title(r.get("name"))} for r in (item.get("rule"), item.get("window"), item.get("cap")) if r]
         facts = [{**f, "visible": f.get("id") in visible, "kind_label": kinds.get(f.get("kind"), f.get("kind"))}
                  for f in item.get("facts") or []]
         if "override" in item:
@@ -109,6 +109,17 @@ def explanation_rows(assessment: RiskAssessment, user) -> list[ExplanationRow]:
             rows.append(ExplanationRow("indicator", item.get("label", ""), group=item.get("group", ""), code=item.get("indicator", ""),
                                        points=item.get("points"), rules=rules, facts=facts))
     return rows
+
+
+def _rule_title(name) -> str:
+    from django.core.exceptions import ValidationError
+
+    from zhiliang.core import rules as rule_registry
+
+    try:
+        return rule_registry.get(name).title
+    except ValidationError:  # a rule of an older rule set, no longer in the catalogue
+        return ""
 
 
 def assessments(user) -> QuerySet[RiskAssessment]:

@@ -174,6 +174,12 @@ class RiskAssessment(DomainModel):
     def __str__(self) -> str:
         return f"{self.enterprise} {self.risk_class}"
 
+    @property
+    def trigger_label(self) -> str:
+        from .classes import trigger_label
+
+        return trigger_label(self.trigger)
+
 
 # --- 名单 lists ------------------------------------------------------------------------------
 

@@ -339,6 +339,10 @@ def test_the_class_page_lists_the_facts_that_produced_the_class(client, world, c
         assert f'href="{reverse("credit:fact-detail", args=[fact.pk])}"' in html
     assert reverse("credit:fact-detail", args=[licence.pk]) not in html
     assert "RULE_CREDIT_CLASS_PENALTY_POINTS" in html and "RULE_CREDIT_CLASS_THRESHOLDS" in html
+    from zhiliang.core import rules as rule_registry
+
+    assert rule_registry.get("RULE_CREDIT_CLASS_THRESHOLDS").title in html  # each rule by its name in Chinese
+    assert "记录信用信息（事件 " in html and "credit.fact_recorded#" not in html  # what triggered the recomputation
     assert assessment.get_risk_class_display() in html and 'data-indicator="penalty_serious"' in html
     # the enterprise with no class: 404, and another county's class: 404
     assert client.get(reverse("credit:enterprise-class", args=[world.zhangwan.pk])).status_code == 404
