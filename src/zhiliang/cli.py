@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None) -> None:
     argv = _take_global_options(list(sys.argv[1:] if argv is None else argv))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhiliang.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # a setting production refuses: say which, not a traceback
+        sys.exit(f"配置错误 Configuration error: {exc}")
     from django.core.management import execute_from_command_line
 
     if not argv or argv[0] in {"-h", "--help"} or argv == ["help"]:

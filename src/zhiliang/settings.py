@@ -76,6 +76,8 @@ if PRODUCTION:
     if not hosts:
         raise ImproperlyConfigured("生产模式需要 ALLOWED_HOSTS。 Production mode needs ALLOWED_HOSTS.")
     ALLOWED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
+    if "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("生产模式的 ALLOWED_HOSTS 须列出本站的主机名，不能用 *。 Production ALLOWED_HOSTS must name the site's hosts, not *.")
     CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()]
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", True) else None

@@ -65,6 +65,9 @@ def test_production_mode_refuses_unsafe_settings(tmp_path):
     key = "9kq-" + "".join(chr(65 + (i * 7) % 26) + str(i % 10) for i in range(30))
     result = run(["check"], tmp_path, {"ZHILIANG_MODE": "production", "SECRET_KEY": key})
     assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.startswith("配置错误")  # the setting named, not a traceback
+    result = run(["check"], tmp_path, {"ZHILIANG_MODE": "production", "SECRET_KEY": key, "ALLOWED_HOSTS": "*"})
+    assert result.returncode != 0 and "不能用 *" in result.stderr
 
 
 def test_production_check_deploy_is_clean(tmp_path):
