@@ -695,7 +695,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                         elif checked or slow:
                             _bulk_write(sorted(checked + slow, key=lambda prepared: prepared.number), ctx, cs, report)
                         if progress is not None:
-                            progress("write", report.total, max(report.total, stream.estimated_lines() - 1))
+                            progress("trial" if dry_run else "write", report.total, max(report.total, stream.estimated_lines() - 1))
             except UnicodeDecodeError as exc:
                 # a byte the file's encoding (chosen on its first megabyte) cannot read, further on
                 report.file_errors.append(f"文件第 {stream.line} 行第 {exc.start + 1} 个字节无法按 {encoding} 读取"
@@ -717,7 +717,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
             else:
                 report.outcome = "partial" if report.error_rows else "imported"
             if progress is not None:
-                progress("write", report.total, report.total)
+                progress("trial" if dry_run else "write", report.total, report.total)
             if report.outcome in ("imported", "partial"):
                 counts = {"total": report.total, "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                           "errors": report.error_rows}

@@ -426,7 +426,7 @@ def run_import(
         for done, row in enumerate(rows, 1):
             if not row.errors:
                 _write_row(importer, row, ctx, outcomes)
-            progress("write", done, len(rows))
+            progress("trial" if dry_run else "write", done, len(rows))  # a dry run writes only to roll back
         any_errors = any(r.errors for r in rows)
         report.created, report.updated, report.unchanged = outcomes[CREATED], outcomes[UPDATED], outcomes[UNCHANGED]
         if dry_run:

@@ -23,7 +23,7 @@ from .models import ImportJob
 
 log = logging.getLogger("zhiliang.exchange")
 
-PHASE_LABELS = {"check": "检查", "write": "写入"}
+PHASE_LABELS = {"check": "检查", "write": "写入", "trial": "试导入（只检查，不写入）"}
 #: a CSV file at least this large is streamed by a kind that can (``Importer.stream``: checked
 #: and written batch by batch, set-wise — e.g. a department's year of 双公示 penalties)
 STREAM_FROM_BYTES = 1 << 20
