@@ -346,10 +346,10 @@ class _DoubleImporter(Importer):
         uscc_code = c["uscc"]
         legacy = {key: f"{self.prefix}_xdr_{suffix}" for suffix, key in LEGACY_CODES.items()}
         if party_kind == PartyKind.NATURAL_PERSON:
-            named = [row.headers[code] for code in (uscc_code, *legacy.values()) if row.has(code) and clean(row.get(code))]
-            if named:
+            given = [code for code in (uscc_code, *legacy.values()) if row.has(code) and clean(row.get(code))]
+            if given:  # the column named is the first one filled in (the organisation code when only it is)
                 row.error("行政相对人类别为自然人，不应填写统一社会信用代码或组织机构代码等单位代码（"
-                          f"{'、'.join(named)}）；自然人的身份证号请填在“证件号码”列", uscc_code if row.has(uscc_code) else None)
+                          f"{'、'.join(row.headers[code] for code in given)}）；自然人的身份证号请填在“证件号码”列", given[0])
             if not fields["person_id_number"] and fields["legal_rep_id_number"]:
                 fields["person_id_number"], fields["person_id_type"] = fields["legal_rep_id_number"], fields["legal_rep_id_type"]
             fields["party_uscc"], fields["party_codes"] = "", {}

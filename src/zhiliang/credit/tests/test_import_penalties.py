@@ -204,6 +204,15 @@ def test_each_row_error_names_row_column_and_reason_and_nothing_is_written(case)
     assert CreditFact.objects.count() == 0
 
 
+def test_a_natural_person_with_only_an_organisation_code_is_refused_on_that_column():
+    first = good_row(**{"组织机构代码": ""})
+    second = good_row(**{"行政处罚决定书文号": "十市监处罚〔2026〕901号", "行政相对人类别": "自然人", "统一社会信用代码": "",
+                         "组织机构代码": "MA4N17CT3"})
+    report = run("x.csv", data=csv_file([first, second]))
+    [(row, column, message)] = errors(report)
+    assert (row, column) == (3, "组织机构代码") and "（组织机构代码）" in message
+
+
 def test_the_same_number_twice_in_one_file_is_an_error_on_the_second_row():
     report = run("x.csv", data=csv_file([good_row(), good_row(**{"行政相对人名称": "另一虚构公司"})]))
     assert errors(report) == [(3, "行政处罚决定书文号", "决定书文号“十市监处罚〔2026〕900号”与第 2 行重复（同一来源的同一文书只能有一条）")]
