@@ -16,10 +16,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from zhiliang.core.api.base import ModelSerializer, ScopedReadOnlyViewSet, ServiceCreateMixin
+from zhiliang.core.api.parsers import JSONParser
 from zhiliang.enterprises.api.serializers import ScopedPrimaryKeyRelatedField
 from zhiliang.enterprises.api.views import IdLookupMixin
 
@@ -136,6 +137,9 @@ class _DisputeViewSet(ServiceCreateMixin, IdLookupMixin, ScopedReadOnlyViewSet):
 
 @_views("信用信息异议", "提出信用信息异议（企业，本企业的信息；multipart 上传证明材料）")
 class FactObjectionViewSet(_DisputeViewSet):
+    """信用信息异议：企业对本企业的信用信息提出异议（附证明材料），由来源部门在期限内核查处理；核查期间该信息标注“异议处理中”。
+    企业看到本企业的异议，核查部门和县市区工作人员看到其管辖范围内的。"""
+
     queryset = FactObjection.objects.select_related("enterprise", "region", "department")
     serializer_class = FactObjectionSerializer
     write_serializer_class = FactObjectionWriteSerializer
@@ -154,6 +158,9 @@ class FactObjectionViewSet(_DisputeViewSet):
 
 @_views("信用修复申请", "申请信用修复（企业，本企业的信息；multipart 上传承诺书和证明材料）")
 class RepairApplicationViewSet(_DisputeViewSet):
+    """信用修复申请：失信信息公示满规定期限后，企业附信用修复承诺书和履行义务的证明申请提前停止公示，由作出决定的部门审核。
+    企业看到本企业的申请，审核部门和县市区工作人员看到其管辖范围内的。"""
+
     queryset = RepairApplication.objects.select_related("enterprise", "region", "department")
     serializer_class = RepairApplicationSerializer
     write_serializer_class = RepairApplicationWriteSerializer
