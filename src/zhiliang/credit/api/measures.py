@@ -24,6 +24,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from zhiliang.core.api.base import ModelSerializer, ScopedAPIView, ScopedReadOnlyViewSet
+from zhiliang.core.permissions import has_perm
 from zhiliang.enterprises.api.views import IdLookupMixin
 
 from .. import measures_read
@@ -100,6 +101,13 @@ class CaseSerializer(ModelSerializer):
                   "status", "closed_on", "close_reason", "feedback"]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not has_perm(request.user, "credit.view_measurefeedback"):
+            data["feedback"] = []  # the departments' feedback is theirs: the enterprise sees its cases, not their notes
+        return data
+
 
 class FeedbackWriteSerializer(serializers.Serializer):
     outcome = enum(FeedbackOutcome.choices)
@@ -157,7 +165,7 @@ class MeasureViewSet(IdLookupMixin, ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="联合奖惩案件列表", tags=[TAG], description="实施部门看到本部门实施的案件，县级工作人员看到本县的案件。"),
+    list=extend_schema(summary="联合奖惩案件列表", tags=[TAG], description="实施部门看到本部门实施的案件，县级工作人员看到本县的案件；企业看到针对本企业的案件，不含各部门的反馈。"),
     retrieve=extend_schema(summary="联合奖惩案件详情", tags=[TAG], parameters=[ID_PARAM]),
 )
 class CaseViewSet(IdLookupMixin, ScopedReadOnlyViewSet):

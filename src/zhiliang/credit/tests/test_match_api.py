@@ -182,3 +182,8 @@ def test_the_catalogue_and_cases_endpoints_and_feedback(world, finance):
     assert county.post(reverse("v1:credit-case-feedback", args=[other.pk]), {"outcome": "normal"}, format="json").status_code == 403
     bad = finance.post(reverse("v1:credit-case-feedback", args=[target.pk]), {"outcome": "restricted", "occurred_on": "2024-01-01"}, format="json")
     assert bad.status_code == 400 and "occurred_on" in bad.json()
+    # the enterprise sees the cases about it, not the departments' feedback on them
+    assert [f["matter"] for f in finance.get(reverse("v1:credit-case-detail", args=[target.pk])).json()["feedback"]] == ["办公设备采购"]
+    firm = api_for(make_user(Role.ENTERPRISE, organisation=world.maojian))
+    seen = firm.get(reverse("v1:credit-case-detail", args=[target.pk]))
+    assert seen.status_code == 200 and seen.json()["status"] == CaseStatus.FED_BACK and seen.json()["feedback"] == []
