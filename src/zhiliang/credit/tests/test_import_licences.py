@@ -74,12 +74,12 @@ def _file(**changes) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-@pytest.mark.parametrize(("changes", "column", "reason"), [
-    ({"XK_YXQZI": "2025-01-04"}, "XK_YXQZI", "有效期至 2025-01-04 早于有效期自 2026-01-05"),
-    ({"XK_JDRQ": "2026-02-30"}, "XK_JDRQ", "2026年2月没有30日"),
-    ({"XK_WSH": ""}, "XK_WSH", "行政许可决定文书号为空"),
-    ({"XK_XKJG": ""}, "XK_XKJG", "许可机关为空"),
-    ({"XK_XDR_SHXYM": "91420302MA4TEXT01"}, "XK_XDR_SHXYM", "缺少校验码"),
+@pytest.mark.parametrize(("changes", "column", "reason"), [  # a file headed by the codes: the report names the column in Chinese too
+    ({"XK_YXQZI": "2025-01-04"}, "有效期至（XK_YXQZI）", "有效期至 2025-01-04 早于有效期自 2026-01-05"),
+    ({"XK_JDRQ": "2026-02-30"}, "许可决定日期（XK_JDRQ）", "2026年2月没有30日"),
+    ({"XK_WSH": ""}, "行政许可决定文书号（XK_WSH）", "行政许可决定文书号为空"),
+    ({"XK_XKJG": ""}, "许可机关（XK_XKJG）", "许可机关为空"),
+    ({"XK_XDR_SHXYM": "91420302MA4TEXT01"}, "统一社会信用代码（XK_XDR_SHXYM）", "缺少校验码"),
 ])
 def test_licence_row_errors(changes, column, reason):
     report = run("x.csv", data=_file(**changes))
