@@ -245,7 +245,6 @@ class _DoubleImporter(Importer):
     def accepted_columns(self) -> str:
         return "；".join(f"{c.code}（{c.label}{'，必填' if c.required else ''}）" for c in self.columns)
 
-
     def begin(self, ctx: Context) -> None:
         departments = list(Department.objects.all())
         ctx.cache["dept_by_uscc"] = {d.uscc.upper(): d for d in departments if d.uscc}
@@ -619,7 +618,6 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
 
     from . import bulk
     from .bulk import FastPenaltyRows
-    from .models import CreditFact
     from .services import facts
 
     importer = PenaltyImporter()

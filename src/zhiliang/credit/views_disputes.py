@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zhiliang.core import rules as rule_registry
-from zhiliang.core.permissions import can, codename, get_for_user, has_perm, in_own_scope, restrict
+from zhiliang.core.permissions import codename, get_for_user, has_perm, in_own_scope, restrict
 from zhiliang.core.views import apply_errors, fetch, paginate, web_context
 
 from . import disputes_read, rules

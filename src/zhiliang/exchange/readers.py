@@ -75,7 +75,7 @@ def read_xlsx(data: bytes) -> Table:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — zipfile.BadZipFile, KeyError, InvalidFileException …
+    except Exception:  # noqa: BLE001 — zipfile.BadZipFile, KeyError, InvalidFileException …
         raise FileError("无法读取 Excel 文件：它不是有效的 .xlsx 文件（可能已损坏，或是改了扩展名的其他文件）。"
                         "请用 Excel 打开后“另存为”.xlsx 格式再上传（旧的 .xls 也请先另存为 .xlsx）") from None
     try:
