@@ -738,13 +738,13 @@ class Builder:
 
         def notify(entry, decided: D, notified: D, actor=None):
             actor = actor or decider(entry)
-            with self.context(actor, "送达列入严重违法失信名单决定书"):
+            with self.context(actor, f"送达列入{entry.get_list_kind_display()}决定书"):
                 return lists.notify(actor=actor, entry=entry, decision_no=f"十市监信列〔{decided.year}〕{len(entries) + 3}号", decided_on=decided,
                                     notified_on=notified, method=self.rng.choice(("直接送达", "邮寄送达", "电子送达")))
 
         def publish(entry, on: D):
             actor = decider(entry)
-            with self.context(actor, "公示列入严重违法失信名单信息"):
+            with self.context(actor, f"公示列入{entry.get_list_kind_display()}信息"):
                 entry = lists.publish(actor=actor, entry=entry, published_on=on)
             self.deliver("credit.list_entry_published")  # the joint measures open (as the worker would)
             return entry

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import BooleanFilter, ChoiceFilter
 
+from zhiliang.core.forms import DateInput
 from zhiliang.core.models import Department
 from zhiliang.enterprises.filtersets import (
     IdFilter,
@@ -113,9 +114,9 @@ class CreditFactUIFilterSet(_UIFilterSet, CreditFactFilterSet):
     expired = BooleanFilter(method="filter_expired", label=_("已过公示期"), widget=forms.Select(choices=YES_NO))
     region = RegionChoiceFilter(field_name="region", label=_("区划"), choices=region_choices)
     decided_after = filters.DateFilter(field_name="decided_on", lookup_expr="gte", label=_("决定日期自"),
-                                       widget=forms.DateInput(attrs={"type": "date"}))
+                                       widget=DateInput())
     decided_before = filters.DateFilter(field_name="decided_on", lookup_expr="lte", label=_("至"),
-                                        widget=forms.DateInput(attrs={"type": "date"}))
+                                        widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,6 @@ refusal comes back as a message in Chinese.
 
 from __future__ import annotations
 
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.audit import mask_value
+from zhiliang.core.forms import DateInput
 from zhiliang.core.models import Department
 from zhiliang.core.permissions import (
     can,
@@ -82,7 +82,7 @@ def _form_message(form) -> str:
 
 
 class RevokeForm(forms.Form):
-    on = forms.DateField(label=_lazy("撤销日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_lazy("撤销日期"), widget=DateInput())
     reason = forms.CharField(label=_lazy("撤销依据"), max_length=200, help_text=_lazy("如复议决定书、判决书文号，或撤销原因"))
 
 

@@ -294,6 +294,10 @@ def _step_form(step: str, entry: ListEntry, user, **kwargs):
     form = STEPS[step][0](**kwargs)
     if step == "removal-apply" and _applies_for_itself(user, entry):
         del form.fields["applied_on"]  # the enterprise applies on the day it submits
+    if step == "remove":  # only the ways open to this entry today (never "on application" for the red list)
+        form.fields["way"].choices = [(value, label) for value, label in RemovalWay.choices if value == RemovalWay.REVOKED
+                                      or (value == RemovalWay.APPLICATION and entry.removal_applied_on)
+                                      or (value == RemovalWay.AUTOMATIC and entry.auto_removal_on and entry.auto_removal_on <= today())]
     return form
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from zhiliang.core.forms import DateInput
 from zhiliang.core.models import Department
 from zhiliang.core.permissions import can, get_for_user, has_perm, restrict
 from zhiliang.core.views import apply_errors, fetch, paginate, public_throttle, require_perm, web_context
@@ -72,7 +73,7 @@ class FeedbackForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("执行情况"), choices=FeedbackOutcome.choices)
     matter = forms.CharField(label=gettext_lazy("办理事项"), max_length=200, required=False,
                              help_text=gettext_lazy("如政府采购项目名称、补贴申请编号"))
-    occurred_on = forms.DateField(label=gettext_lazy("办理日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    occurred_on = forms.DateField(label=gettext_lazy("办理日期"), widget=DateInput(),
                                   initial=timezone.localdate)
     note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -89,8 +90,8 @@ class MeasureFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("发起日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("发起日期自"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("至"), required=False, widget=DateInput())
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -461,6 +461,8 @@ def remove(*, actor, entry: ListEntry, way: str, removed_on, note: str = "") -> 
     _not_future(actor, removed_on, "removed_on", "移出日期")
     _not_before(removed_on, entry.published_on, "removed_on", "移出日期", "公示日期")
     if way == RemovalWay.APPLICATION:
+        if entry.list_kind != ListKind.SERIOUS:
+            raise ValidationError({"way": f"{entry.get_list_kind_display()}不依申请移出"})
         if not entry.removal_applied_on:
             raise ValidationError({"way": "企业尚未申请移出，不能依申请移出"})
         _not_before(removed_on, entry.removal_applied_on, "removed_on", "移出日期", "申请日期")

@@ -206,7 +206,8 @@ def test_revoke_from_the_page(client, world, county_user, other_county_user, dja
     # another county sees the public fact but may not change it
     assert login(client, other_county_user).post(url, {"on": timezone.localdate().isoformat(), "reason": "x"}).status_code == 403
     login(client, county_user)
-    assert 'id="revoke-form"' in page(client, reverse("credit:fact-detail", args=[fact.pk]))
+    html = page(client, reverse("credit:fact-detail", args=[fact.pk]))
+    assert 'id="revoke-form"' in html and f'value="{timezone.localdate().isoformat()}"' in html  # the date input shows today
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"on": timezone.localdate().isoformat(), "reason": "十政复决〔2026〕5号撤销原处罚"}, follow=True)
     fact.refresh_from_db()

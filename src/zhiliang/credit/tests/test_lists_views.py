@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhiliang.core.choices import Role
-from zhiliang.credit.choices import ListEntryStatus, ListKind
+from zhiliang.credit.choices import ListEntryStatus, ListKind, RemovalWay
 from zhiliang.credit.models import ListEntry, ListPublication
 from zhiliang.credit.services import lists
 from zhiliang.enterprises.tests.views_data import ID_NUMBER
@@ -166,6 +166,10 @@ def test_the_enterprise_applies_for_removal_from_its_own_entry_page(world):
     page = client.get(detail_url(entry)).content.decode()
     assert 'id="form-removal-apply"' in page and 'id="form-remove"' not in page and 'id="entry-history"' not in page
     assert 'id="id_removal-apply_applied_on"' not in page  # applied online: on the day it is submitted
+    staff = Client()
+    staff.force_login(world.proposer)
+    ways = [v for v, _label in staff.get(detail_url(entry)).context["actions"][-1]["form"].fields["way"].choices]
+    assert ways == [RemovalWay.REVOKED]  # not applied for yet, not due: only a revocation
     response = post_form(client, detail_url(entry), reverse("credit:removal-apply", kwargs={"pk": entry.pk}),
                          {"applied_on": (today + datetime.timedelta(days=30)).isoformat(), "reason": "已缴纳罚款并完成整改"})
     assert "已提交移出申请" in response.content.decode()

@@ -106,6 +106,7 @@ def test_the_statistics_page_shows_tables_and_a_chart(world, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="total-opened">8<' in html
+    assert 'value="2024-01-01"' in html and 'value="2024-12-31"' in html  # the period applied shows in its inputs
     options = json.loads(re.search(r'<script id="chart-measure-departments" type="application/json">(.*?)</script>', html).group(1))
     series = {s["name"]: s["data"] for s in options["series"]}
     assert sum(series["发起"]) == 8 and sum(series["逾期未反馈"]) == 8
