@@ -223,7 +223,9 @@ def entry_list(request):
     filterset = ListEntryFilterSet(_params(request), queryset=qs)
     filterset.form.fields["region"] = forms.ChoiceField(label=_("区划"), choices=region_choices(), required=False)
     for name in ("list_kind", "status"):
-        filterset.form.fields[name].empty_label = _("全部")
+        field = filterset.form.fields[name]
+        field.empty_label = _("全部")
+        field.widget.choices = list(field.choices)  # the widget took its copy of the choices when the form was built
     results = filterset.qs if filterset.is_valid() else qs.none()
     page = paginate(request, results.order_by("-proposed_on", "-pk"))
     return render(request, "credit/lists/entry_list.html", {
