@@ -121,8 +121,8 @@ def _values(choices) -> str:
 
 
 class MeasureFilterSet(filters.FilterSet):
-    kind = filters.CharFilter(help_text=_values(MeasureKind.choices))
-    trigger = filters.CharFilter(help_text=_values(MeasureTrigger.choices))
+    kind = filters.ChoiceFilter(choices=MeasureKind.choices, help_text=_values(MeasureKind.choices))
+    trigger = filters.ChoiceFilter(choices=MeasureTrigger.choices, help_text=_values(MeasureTrigger.choices))
     domain = filters.CharFilter(help_text="领域，如 政府采购、招标投标、财政补贴、行政许可、评优评先、日常监管")
     executing_department = filters.CharFilter(field_name="executing_department__code", help_text="实施部门代码，如 sy-finance")
 
@@ -132,8 +132,8 @@ class MeasureFilterSet(filters.FilterSet):
 
 
 class CaseFilterSet(filters.FilterSet):
-    status = filters.CharFilter(help_text=_values(CaseStatus.choices))
-    trigger = filters.CharFilter(field_name="measure__trigger", help_text=_values(MeasureTrigger.choices))
+    status = filters.ChoiceFilter(choices=CaseStatus.choices, help_text=_values(CaseStatus.choices))
+    trigger = filters.ChoiceFilter(field_name="measure__trigger", choices=MeasureTrigger.choices, help_text=_values(MeasureTrigger.choices))
     measure = filters.CharFilter(field_name="measure__code", help_text="措施编号，如 LHCJ-SL-01")
     enterprise_uscc = filters.CharFilter(field_name="enterprise__uscc", lookup_expr="iexact", help_text="对象企业的统一社会信用代码")
     opened_after = filters.DateFilter(field_name="opened_on", lookup_expr="gte", help_text="发起日期不早于")

@@ -169,6 +169,8 @@ def test_the_catalogue_and_cases_endpoints_and_feedback(world, finance):
     cases = finance.get(reverse("v1:credit-case-list")).json()
     assert {c["measure"]["code"] for c in cases["results"]} == {"LHCJ-SL-01", "LHCJ-SL-03"}
     assert finance.get(reverse("v1:credit-case-list"), {"overdue": "true", "enterprise_uscc": MAOJIAN_USCC.lower()}).json()["count"] == 2
+    bogus = finance.get(reverse("v1:credit-case-list"), {"status": "bogus"})  # a typo is an error, not "no cases"
+    assert bogus.status_code == 400 and "status" in bogus.json()
     target = MeasureCase.objects.get(measure__code="LHCJ-SL-01")
     response = finance.post(reverse("v1:credit-case-feedback", args=[target.pk]), {"outcome": "restricted", "occurred_on": "2024-10-15",
                                                                                    "matter": "办公设备采购"}, format="json")
