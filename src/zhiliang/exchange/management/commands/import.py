@@ -80,7 +80,7 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         self._bar, self._phase = None, None
-        labels = {"check": "检查", "write": "写入"}
+        from zhiliang.exchange.jobs import PHASE_LABELS as labels
 
         def progress(phase, done, total):
             if self._bar is None or self._phase != phase:
