@@ -141,7 +141,7 @@ def render_report(report, *, verify_url: str = "") -> bytes:
     story = [p("企业信用报告", title),
              p(f"报告版本：{AUDIENCE_LABELS.get(report.audience, report.audience)}　出具时间：{issued}　验证码：{report.code}", small),
              Spacer(1, 3 * mm), p("一、基本信息", h2)]
-    basics = [("企业名称", ent.get("name")), ("统一社会信用代码", ent.get("uscc")), ("法定代表人", ent.get("legal_rep_name")),
+    basics = [("企业名称", ent.get("name")), ("统一社会信用代码", ent.get("uscc")), (_legal_rep_title(ent.get("entity_type")), ent.get("legal_rep_name")),
               ("所在区划", ent.get("region")), ("住所", ent.get("address")), ("登记状态", ent.get("status_label")),
               ("成立日期", ent.get("established_on")), ("信用信息合计", f"{snap.get('total_facts', 0)} 条")]
     story.append(table(("项目", "内容"), basics, (45, 125)))
@@ -221,3 +221,13 @@ def render_report(report, *, verify_url: str = "") -> bytes:
                             title=f"企业信用报告 {ent.get('name', '')}", author="质量十堰", subject=report.code)
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()
+
+
+def _legal_rep_title(entity_type: str | None) -> str:
+    """法定代表人 or its entity type's counterpart (执行事务合伙人 …), in Chinese as the report is."""
+    from django.utils import translation
+
+    from zhiliang.enterprises.choices import LEGAL_REP_TITLES
+
+    with translation.override("zh-hans"):
+        return str(LEGAL_REP_TITLES.get(entity_type, "法定代表人"))

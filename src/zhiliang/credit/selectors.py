@@ -81,6 +81,7 @@ def _enterprise_facts(enterprise) -> dict:
     region = enterprise.region if enterprise.region_id else None
     return {
         "id": enterprise.pk, "name": enterprise.name, "uscc": enterprise.uscc or "", "legal_rep_name": enterprise.legal_rep_name,
+        "entity_type": enterprise.entity_type, "legal_rep_title": str(enterprise.legal_rep_title),
         "region": region.name if region else "", "address": enterprise.address, "status": enterprise.status,
         "status_label": str(enterprise.get_status_display()), "established_on": enterprise.established_on,
         "registered_capital": enterprise.registered_capital, "industry_code": enterprise.industry_code,

@@ -19,6 +19,16 @@ class EntityType(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+#: who an entity type's licence names where a company's names its 法定代表人 (the SAMR licence
+#: templates: 合伙企业 执行事务合伙人, 个人独资企业 投资人, 个体工商户 经营者, 分公司 负责人)
+LEGAL_REP_TITLES = {
+    EntityType.PARTNERSHIP: _("执行事务合伙人"),
+    EntityType.SOLE: _("投资人"),
+    EntityType.INDIVIDUAL: _("经营者"),
+    EntityType.BRANCH: _("负责人"),
+}
+
+
 class EnterpriseStatus(models.TextChoices):
     """登记状态."""
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from zhiliang.core.identity import IdentifierBase
 from zhiliang.core.models import DomainModel
@@ -20,6 +21,7 @@ from .choices import (
     CategoryKind,
     EnterpriseStatus,
     EntityType,
+    LEGAL_REP_TITLES,
     IdType,
     LicenceKind,
     LicenceStatus,
@@ -120,6 +122,11 @@ class Enterprise(DomainModel):
         from django.urls import reverse
 
         return reverse("enterprises:public-enterprise", args=[self.pk])
+
+    @property
+    def legal_rep_title(self) -> str:
+        """法定代表人, or what the licence of this entity type names instead (执行事务合伙人 …)."""
+        return LEGAL_REP_TITLES.get(self.entity_type, _("法定代表人"))
 
     @property
     def industry_label(self) -> str:

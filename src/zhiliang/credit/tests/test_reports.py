@@ -162,3 +162,19 @@ def test_the_report_dates_the_class_in_the_citys_time_as_the_page_does():
     assert pdf._local_time("2026-11-28T21:23:45.123456+00:00") == "2026-11-29 05:23"
     assert pdf._local_time("2026-11-29T03:00:00+08:00") == "2026-11-29 03:00"
     assert pdf._local_time(None) == "—"
+
+
+def test_a_partnerships_report_names_its_managing_partner_in_chinese(world):
+    """The report's basic facts name the 执行事务合伙人 of a 合伙企业, in Chinese whatever the
+    viewer's language; a company's (and an old snapshot's, without the type) is the 法定代表人."""
+    from django.utils import translation
+
+    with as_system():
+        type(world.maojian).objects.filter(pk=world.maojian.pk).update(entity_type="partnership")
+    world.maojian.refresh_from_db()
+    report, _data = issue(world)
+    assert report.snapshot["enterprise"]["entity_type"] == "partnership"
+    assert report.snapshot["enterprise"]["legal_rep_title"] == "执行事务合伙人"
+    with translation.override("en"):
+        assert pdf._legal_rep_title("partnership") == "执行事务合伙人"
+    assert pdf._legal_rep_title("limited") == pdf._legal_rep_title(None) == "法定代表人"

@@ -16,7 +16,7 @@ from zhiliang.core.models import ObjectChange
 from zhiliang.core.sections import Section, register_section, sections
 from zhiliang.core.tests.test_views import external_urls
 from zhiliang.enterprises.models import Enterprise
-from zhiliang.testing.fixtures import make_user
+from zhiliang.testing.fixtures import as_system, make_user
 
 from .views_data import CQO_PHONE, ID_NUMBER, INSPECTOR_PHONE, MAOJIAN_USCC, build_registry
 
@@ -269,6 +269,19 @@ def test_public_page_shows_only_public_facts(client, reg):
     assert "/staff/" not in html.replace('href="/staff/"', "")  # no links into the staff console
     assert "hx-post" not in html
     assert external_urls(html) == []
+
+
+def test_a_partnership_page_names_its_managing_partner_not_a_legal_representative(client, reg):
+    """A 合伙企业's licence names its 执行事务合伙人, a 个体工商户's its 经营者: the page says so."""
+    url = reverse("enterprises:public-enterprise", args=[reg.maojian.pk])
+    for entity_type, title in (("partnership", "执行事务合伙人"), ("individual", "经营者"), ("sole", "投资人"), ("branch", "负责人")):
+        with as_system():
+            Enterprise.objects.filter(pk=reg.maojian.pk).update(entity_type=entity_type)
+        html = client.get(url).content.decode()
+        assert f"<dt>{title}</dt><dd>李建国</dd>" in html and "法定代表人" not in html, entity_type
+    with as_system():
+        Enterprise.objects.filter(pk=reg.maojian.pk).update(entity_type="limited")
+    assert "<dt>法定代表人</dt><dd>李建国</dd>" in client.get(url).content.decode()
 
 
 def test_public_page_is_the_same_for_signed_in_staff(client, reg, auditor):
