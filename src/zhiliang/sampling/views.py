@@ -801,7 +801,9 @@ def sample_detail(request, pk: int):
         "reports": _reports(sample, user),
         "objection": objection, "rectification": rectification, "referral": referral,
         "actions": sample_actions(sample, user),
-        "can_view_task": bool(sample.task_id) and has_perm(user, "sampling.view_samplingtask"),
+        # links only where they lead: the task in the user's scope, the notice to whom the sample is not merely public
+        "can_view_task": bool(sample.task_id) and restrict(SamplingTask.objects.filter(pk=sample.task_id), user).exists(),
+        "can_view_notice": sample.conclusion != "" and in_own_scope(sample, user),
         "deadline": objection_deadline(sample),
         "rect_forms": rectification_forms(rectification, user) if rectification else {},
         "reply_form": ReplyForm(auto_id="id_reply_%s")

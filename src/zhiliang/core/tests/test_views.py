@@ -477,11 +477,15 @@ def test_profile_offers_reveal_to_auditor(auditor, person):
     assert f'hx-post="/staff/reveal/core.user/{person.pk}/phone/"' in html
 
 
-def test_county_user_cannot_see_other_profiles(county_user, person):
+def test_county_user_cannot_see_other_profiles(county_user, person, city_admin):
     client = client_for(county_user)
     assert client.get(reverse("core:user-detail", args=[person.pk])).status_code == 404
-    assert client.get(reverse("core:user-detail", args=[county_user.pk])).status_code == 200
+    own = client.get(reverse("core:user-detail", args=[county_user.pk]))
+    assert own.status_code == 200
     assert client.get(reverse("core:users")).status_code == 403
+    # so the own page's breadcrumb does not link to the list (it was a 403 behind a link)
+    assert f'href="{reverse("core:users")}"' not in own.content.decode()
+    assert f'href="{reverse("core:users")}"' in client_for(city_admin).get(reverse("core:user-detail", args=[county_user.pk])).content.decode()
 
 
 def test_reveal_logs_view_personal(auditor, person):

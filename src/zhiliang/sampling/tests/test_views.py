@@ -591,3 +591,27 @@ def test_every_form_carries_its_csrf_token_and_a_post_without_it_is_refused(worl
     response = client.post(reverse("sampling:sample-rectify", args=[sample.pk]), {"on": "2024-05-20"})
     assert response.status_code == 403
     assert not Rectification.objects.filter(sample=sample).exists()
+
+
+def test_a_sample_seen_only_as_published_links_to_nothing_the_viewer_cannot_open(client, world, county_user):
+    """Another department's staff see a bulletined sample (it is public) but neither its task
+    nor its notice to the enterprise: the page offers no link to them (they were 404s); the
+    county that owns the sample gets both."""
+    task = make_task(world)
+    sample = register(world, task=task, model="JG-3503")
+    through_lab(world, sample, report_no="BG-P2")
+    with as_system():
+        samples.notify_result(actor=SYSTEM, sample=sample, on=D(2024, 4, 26), method="account")
+        bulletin = bulletins.create_bulletin(actor=SYSTEM, plan=world.plan, number="GG-2", title="抽查结果公告", samples=[sample])
+        bulletins.publish_bulletin(actor=SYSTEM, bulletin=bulletin, on=D(2024, 5, 6))
+    commerce = make_user(Role.DEPARTMENT_STAFF, region_code="420300", department_code="sy-com")
+    url = reverse("sampling:sample-detail", args=[sample.pk])
+    task_url, notice_url = reverse("sampling:task-detail", args=[task.pk]), reverse("sampling:sample-notice", args=[sample.pk])
+    html = text(page(login(client, commerce), url))
+    assert f'href="{task_url}"' not in html and f'href="{notice_url}"' not in html
+    for link in sorted(set(re.findall(r'href="(/staff/[^"]*)"', html))):
+        assert client.get(link).status_code == 200, link
+    page(client, task_url, 404)
+    page(client, notice_url, 404)
+    html = text(page(login(client, county_user), url))
+    assert f'href="{task_url}"' in html and f'href="{notice_url}"' in html
