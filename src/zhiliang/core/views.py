@@ -489,7 +489,6 @@ def user_detail(request, pk: int):
             "recent_changes": recent,
             "personal": personal,
             "can_reveal": has_perm(request.user, "core.view_personal_data"),
-            "can_list": has_perm(request.user, "core.view_user"),
             "model_label": subject._meta.label_lower,
         },
     )

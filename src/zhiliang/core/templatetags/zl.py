@@ -15,6 +15,15 @@ register = template.Library()
 
 
 @register.filter
+def may(user, permission: str) -> bool:
+    """``{% if request.user|may:"app.codename" %}`` — ``core.permissions.has_perm`` in a template,
+    for a link only shown where it leads."""
+    from ..permissions import has_perm
+
+    return user is not None and getattr(user, "is_authenticated", False) and has_perm(user, permission)
+
+
+@register.filter
 def role_label(group) -> str:
     """The Chinese (translated) name of a role group (``city_admin`` → 市级管理员)."""
     name = getattr(group, "name", group)

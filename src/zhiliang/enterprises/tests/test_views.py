@@ -243,6 +243,11 @@ def test_another_countys_user_reads_but_cannot_edit(client, reg, other_county_us
         assert client.get(url).status_code == 403, user.username
         assert client.post(url, {"name": "改名"}).status_code == 403
     assert Enterprise.objects.get(pk=reg.maojian.pk).name == "十堰东风精工汽车零部件有限公司"
+    # the lab reads the list but has no dashboard: the list does not link to it (it was a 403)
+    dashboard = reverse("enterprises:dashboard")
+    assert f'href="{dashboard}"' not in login(client, lab).get(reverse("enterprises:enterprise-list")).content.decode()
+    assert client.get(dashboard).status_code == 403
+    assert f'href="{dashboard}"' in login(client, auditor).get(reverse("enterprises:enterprise-list")).content.decode()
 
 
 def test_department_staff_maintain_the_citys_registry(client, reg, department_user):

@@ -615,3 +615,18 @@ def test_a_sample_seen_only_as_published_links_to_nothing_the_viewer_cannot_open
     page(client, notice_url, 404)
     html = text(page(login(client, county_user), url))
     assert f'href="{task_url}"' in html and f'href="{notice_url}"' in html
+
+
+def test_the_sampling_tabs_offer_only_the_pages_each_role_may_open(client, world, county_user, auditor):
+    """The tabs above every sampling page: a lab has no task, rectification, referral or overdue
+    list, the auditor no import review — those tabs were 403s behind a link."""
+    staff_links = re.compile(r'href="(/staff/[^"?#]*)"')
+    for user, hidden in ((world.user("lab"), ("task-list", "rectification-list", "referral-list", "overdue")),
+                         (auditor, ("import-review",)), (county_user, ())):
+        login(client, user)
+        html = text(page(client, reverse("sampling:plan-list")))
+        for name in hidden:
+            assert f'href="{reverse(f"sampling:{name}")}"' not in html, (user, name)
+        for link in sorted(set(staff_links.findall(html))):
+            assert client.get(link).status_code == 200, (user, link)
+    assert f'href="{reverse("sampling:import-review")}"' in html  # the county's own tabs are all there
