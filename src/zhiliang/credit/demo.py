@@ -1057,6 +1057,10 @@ def load_credit(seed: int, rng: random.Random, report: Callable[[str], None], *,
 
 
 def register() -> None:
+    from django.utils.translation import gettext_lazy as _
+
     from zhiliang.core.demo import register_demo_loader
+    from zhiliang.core.models.audit import register_change_set_counts
 
     register_demo_loader(LOADER_ORDER, LOADER_NAME, load_credit)
+    register_change_set_counts({"credit_facts": _("信用信息"), "list_entries": _("名单记录"), "objections": _("异议"), "repairs": _("信用修复")})

@@ -863,6 +863,11 @@ def _accounts(rng: random.Random, records, enterprises, agencies, inspectors) ->
 
 
 def register() -> None:
+    from django.utils.translation import gettext_lazy as _
+
     from zhiliang.core.demo import register_demo_loader
+    from zhiliang.core.models.audit import register_change_set_counts
 
     register_demo_loader(10, "enterprises.registry", load_registry)
+    register_change_set_counts({"enterprises": _("企业"), "products": _("产品"), "licences": _("许可证书"), "agencies": _("检验检测机构"),
+                                "inspectors": _("执法检查人员"), "conflicts": _("回避关系")})

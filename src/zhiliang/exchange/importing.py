@@ -214,7 +214,13 @@ _REGISTRY: dict[str, type[Importer]] = {}
 
 
 def register(cls: type[Importer]) -> type[Importer]:
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy
+
+    from zhiliang.core.models.audit import register_change_set_kind
+
     _REGISTRY[cls.kind] = cls
+    register_change_set_kind(f"import:{cls.kind}", format_lazy(gettext_lazy("导入{}"), cls.label))
     return cls
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SamplingConfig(AppConfig):
@@ -9,6 +10,7 @@ class SamplingConfig(AppConfig):
 
     def ready(self) -> None:
         from zhiliang.core.daily import register_daily
+        from zhiliang.core.models.audit import register_change_set_kind
 
         from . import demo, search_kinds, sections
 
@@ -16,6 +18,7 @@ class SamplingConfig(AppConfig):
         sections.register()
         sections.register_menu()
         demo.register()
+        register_change_set_kind("sampling:draw", _("随机抽取抽查对象"))
         register_daily("sampling-finalise", "复检申请期限届满，确定不合格检验结论", finalise_results)
 
 

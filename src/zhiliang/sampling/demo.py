@@ -1841,6 +1841,10 @@ def load_sampling(seed: int, rng: random.Random, report: Callable[[str], None], 
 
 
 def register() -> None:
+    from django.utils.translation import gettext_lazy as _
+
     from zhiliang.core.demo import register_demo_loader
+    from zhiliang.core.models.audit import register_change_set_counts
 
     register_demo_loader(LOADER_ORDER, LOADER_NAME, load_sampling)
+    register_change_set_counts({"sampling_plans": _("抽查计划"), "samples": _("样品"), "draws": _("随机抽取"), "bulletins": _("结果公告")})

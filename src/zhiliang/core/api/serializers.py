@@ -138,10 +138,12 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
 
 
 class ChangeSetSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(read_only=True, help_text="类型的名称，如“导入行政处罚（双公示）”")
+
     class Meta:
         model = ChangeSet
         fields = [
-            "id", "kind", "file_name", "file_sha256", "counts", "actor", "actor_name", "reason", "source", "request_id",
+            "id", "kind", "kind_label", "file_name", "file_sha256", "counts", "actor", "actor_name", "reason", "source", "request_id",
             "created_at", "finished_at",
         ]
 

@@ -3,9 +3,29 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ..choices import ChangeAction, ChangeSource
 from ..permissions import Scope
+
+
+#: what each kind of change set is called (``register_change_set_kind``; the apps add theirs)
+CHANGE_SET_KINDS: dict[str, str] = {"demo": _("生成演示数据"), "import": _("导入")}
+#: what a change set's counts are called; a count without a name shows its key
+CHANGE_SET_COUNTS: dict[str, str] = {
+    "total": _("行数"), "created": _("新增"), "updated": _("更新"), "unchanged": _("未变"), "errors": _("有错误的行"),
+    "rows": _("行数"), "tasks": _("抽查任务"), "accounts": _("账号"),
+}
+
+
+def register_change_set_kind(kind: str, label: str) -> None:
+    """Name a kind of change set (``import:penalties`` → 导入行政处罚（双公示））."""
+    CHANGE_SET_KINDS[kind] = label
+
+
+def register_change_set_counts(labels: dict[str, str]) -> None:
+    """Name counts an app's change sets carry (its demo loader's, its jobs')."""
+    CHANGE_SET_COUNTS.update(labels)
 
 
 class ChangeSet(models.Model):
@@ -34,6 +54,15 @@ class ChangeSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name or ''} ({self.created_at:%Y-%m-%d %H:%M})".strip()
+
+    @property
+    def kind_label(self) -> str:
+        return CHANGE_SET_KINDS.get(self.kind, self.kind)
+
+    @property
+    def count_items(self) -> list[tuple[str, object]]:
+        """The counts as (name, number), in the order recorded."""
+        return [(CHANGE_SET_COUNTS.get(key, key), value) for key, value in (self.counts or {}).items()]
 
 
 class ObjectChange(models.Model):

@@ -454,6 +454,17 @@ def test_changesets_list_and_detail(auditor):
     assert "departments.csv" in html
     detail = client.get(reverse("core:changeset-detail", args=[cs.pk])).content.decode()
     assert "ab" * 32 in detail and "十堰市教育局" in detail
+    # named for the clerk: the kind and the counts in words, not codes and JSON
+    assert "<h1>变更集 %d：导入</h1>" % cs.pk in detail and "<dd>行数 3</dd>" in detail and '{"rows"' not in detail
+    with as_system("导入测试"), change_set(kind="import:penalties", file_name="p.csv", total=6, created=5, errors=1) as penalties:
+        pass
+    html = client.get(reverse("core:changesets")).content.decode()
+    assert "<td>导入行政处罚（双公示）</td>" in html and "行数 6，新增 5，有错误的行 1" in html and "import:penalties" not in html
+    with as_system("演示数据"), change_set(kind="demo", accounts=14, credit_facts=402, samples=1105, something_new=2) as demo:
+        pass
+    detail = client.get(reverse("core:changeset-detail", args=[demo.pk])).content.decode()
+    assert "生成演示数据" in detail and "账号 14，信用信息 402，样品 1105，something_new 2" in detail
+    assert penalties.kind_label == "导入行政处罚（双公示）"
 
 
 # --- users and personal data -------------------------------------------------------------------------
