@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
@@ -103,12 +104,12 @@ def _cell(value: Any) -> str:
         return "'" + value if value.startswith(FORMULA_START) else value
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, Decimal):  # without the column's trailing zeros: 48.200000 万元 → 48.2, 1E+1 → 10
+        return format(value.normalize(), "f")
     return str(value)
 
 
 def _xlsx_cell(value: Any) -> Any:
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, Promise):  # a lazy translation (a choice's label)

@@ -27,3 +27,10 @@ def test_formula_like_text_is_a_string_cell_in_xlsx():
     assert [c.data_type for c in cells[:5]] == ["s"] * 5
     assert cells[0].value == ROWS[0][0] and cells[5].value == -1.5 and cells[6].value == -3
     assert cells[7].value.date() == datetime.date(2026, 11, 29)
+
+
+def test_decimal_amounts_are_written_without_the_columns_trailing_zeros():
+    """A fine of 48.2 万元 is stored as 48.200000 (the column's scale): the CSV says 48.2; ten is 10, not 1E+1."""
+    rows = [[Decimal("48.200000"), Decimal("10.000000"), Decimal("0.000000"), Decimal("120.00")]]
+    [_, row] = list(csv.reader(io.StringIO(to_csv(["a", "b", "c", "d"], rows).decode("utf-8-sig"))))
+    assert row == ["48.2", "10", "0", "120"]
