@@ -55,7 +55,8 @@ def client_ip(request) -> str:
     if proxies and forwarded:
         addresses = [a.strip() for a in forwarded.split(",")]
         return addresses[-min(proxies, len(addresses))]
-    return request.META["REMOTE_ADDR"]
+    # a server on a Unix socket may give no address: those clients share one count (not a 500)
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def bad_request(request, exception=None):

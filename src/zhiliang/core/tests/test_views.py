@@ -113,6 +113,8 @@ def test_behind_the_deployments_proxy_the_address_it_appended_is_the_clients(cli
     settings.TRUSTED_PROXIES = 0
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
     assert client_ip(request) == AnonRateThrottle().get_ident(request) == "10.0.0.1"
+    del request.META["REMOTE_ADDR"]  # a server on a Unix socket
+    assert client_ip(request) == "unknown"
 
 
 def test_signed_in_staff_are_counted_per_account_not_by_their_offices_address(client, county_user, department_user, settings):
