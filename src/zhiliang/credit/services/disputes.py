@@ -41,6 +41,7 @@ from django.utils import timezone
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import can, codename, has_perm, in_own_scope, recheck, require
 
+from ..actors import is_user
 from .. import disputes_read, rules
 from ..choices import FactStatus, ObjectionStatus, RepairStatus
 from ..models import CreditFact, FactObjection, RepairApplication
@@ -49,9 +50,6 @@ from . import facts as fact_services
 #: the largest evidence, commitment or proof file accepted
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-
-def _is_user(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
 
 
 def _require_decider(actor, obj) -> None:
@@ -106,7 +104,7 @@ def _require_party(actor, fact: CreditFact, model, what: str) -> None:
     """The enterprise's own account (``add``) or staff who review such requests (``change``) in
     whose own scope the fact lies; SYSTEM always.  Another enterprise's public fact is not the
     account's own: refused."""
-    if not _is_user(actor):
+    if not is_user(actor):
         return
     if not (has_perm(actor, codename(model, "add")) or has_perm(actor, codename(model, "change"))):
         raise PermissionDenied(f"无权提出{what}")
@@ -116,7 +114,7 @@ def _require_party(actor, fact: CreditFact, model, what: str) -> None:
 
 def _require_filed(obj, actor) -> None:
     """After the save: the row is in the actor's scope to add (enterprise) or to change (staff)."""
-    if _is_user(actor) and not (can(obj, actor, "add") or can(obj, actor, "change")):
+    if is_user(actor) and not (can(obj, actor, "add") or can(obj, actor, "change")):
         raise PermissionDenied(f"无权提出{type(obj)._meta.verbose_name}")
 
 
@@ -149,7 +147,7 @@ def file_objection(*, actor, fact: CreditFact, grounds: str, evidence=None, file
     read = _read(evidence, "evidence", "证明材料")
     objection = FactObjection(
         fact=fact, enterprise=enterprise, region=enterprise.region, department=fact.source_department, filed_on=filed_on,
-        filed_by=actor if _is_user(actor) else None, grounds=_text(grounds), review_due=rules.objection_review_due(filed_on),
+        filed_by=actor if is_user(actor) else None, grounds=_text(grounds), review_due=rules.objection_review_due(filed_on),
     )
     objection.evidence_sha256 = _store(objection, "evidence", read)
     try:
@@ -173,7 +171,7 @@ def decide_objection(*, actor, objection: FactObjection, upheld: bool, note: str
     """Decide an objection (who: ``disputes_read.deciders_q``):
     upheld — the fact is revoked (the data was wrong); rejected — it stands."""
     decided_on = decided_on or timezone.localdate()
-    if _is_user(actor):
+    if is_user(actor):
         _require_decider(actor, objection)
     objection = FactObjection.objects.select_for_update().select_related("fact").get(pk=objection.pk)
     if objection.status != ObjectionStatus.PENDING:
@@ -184,7 +182,7 @@ def decide_objection(*, actor, objection: FactObjection, upheld: bool, note: str
     fact = objection.fact
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.REJECTED
     objection.decided_on = decided_on
-    objection.decided_by = actor if _is_user(actor) else None
+    objection.decided_by = actor if is_user(actor) else None
     objection.decision_note = _text(note)
     objection.save()
     if upheld and fact.status != FactStatus.REVOKED:
@@ -223,7 +221,7 @@ def apply_repair(*, actor, fact: CreditFact, statement: str, commitment, proof=N
     eligible, _reason = rules.repair_eligibility(fact)
     application = RepairApplication(
         fact=fact, enterprise=enterprise, region=enterprise.region, department=fact.source_department, applied_on=applied_on,
-        applied_by=actor if _is_user(actor) else None, eligible_from=eligible, statement=_text(statement),
+        applied_by=actor if is_user(actor) else None, eligible_from=eligible, statement=_text(statement),
         decision_due=rules.repair_decision_due(applied_on),
     )
     application.commitment_sha256 = _store(application, "commitment", commitment_read)
@@ -248,7 +246,7 @@ def decide_repair(*, actor, application: RepairApplication, granted: bool, note:
     publicity stops on ``decided_on`` (status "repaired"); refused — the reason is required
     and the fact stays public."""
     decided_on = decided_on or timezone.localdate()
-    if _is_user(actor):
+    if is_user(actor):
         _require_decider(actor, application)
     application = RepairApplication.objects.select_for_update().select_related("fact").get(pk=application.pk)
     if application.status != RepairStatus.PENDING:
@@ -258,7 +256,7 @@ def decide_repair(*, actor, application: RepairApplication, granted: bool, note:
     _not_before(decided_on, application.applied_on, "decided_on", "决定日期", "申请日期")
     application.status = RepairStatus.GRANTED if granted else RepairStatus.REFUSED
     application.decided_on = decided_on
-    application.decided_by = actor if _is_user(actor) else None
+    application.decided_by = actor if is_user(actor) else None
     application.decision_note = _text(note)
     application.save()
     if granted:

@@ -52,6 +52,7 @@ from django.utils import timezone
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import codename, has_perm, recheck, require
 
+from ..actors import not_future
 from .. import rules
 from ..choices import FactKind, FactStatus, MatchStatus, PartyKind, Procedure, Severity
 from ..matching import match_party, source_key_of
@@ -280,8 +281,7 @@ def revoke_fact(*, actor, fact: CreditFact, on: datetime.date) -> CreditFact:
         raise ValidationError({"status": f"该信用信息已于 {fact.revoked_on:%Y-%m-%d} 撤销"})
     if fact.decided_on and on < fact.decided_on:
         raise ValidationError({"revoked_on": f"撤销日期 {on:%Y-%m-%d} 早于决定日期 {fact.decided_on:%Y-%m-%d}"})
-    if getattr(actor, "is_authenticated", False) and on > timezone.localdate():  # revoked now: not on a later day
-        raise ValidationError({"revoked_on": f"撤销日期 {on:%Y-%m-%d} 晚于今天"})
+    not_future(actor, on, "revoked_on", "撤销日期")  # revoked now: not on a later day
     fact.status = FactStatus.REVOKED
     fact.revoked_on = on
     fact.save()

@@ -50,6 +50,7 @@ from zhiliang.core.permissions import (
     role_permissions,
 )
 
+from ..actors import is_user, not_future
 from .. import rules
 from ..choices import FactKind, FactStatus, ListEntryStatus, ListKind, RemovalWay, Severity
 from ..models import CreditFact, ListEntry, ListPublication
@@ -70,9 +71,6 @@ STEP_LABELS = {
 def _text(value) -> str:
     return (value or "").strip()
 
-
-def _is_user(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
 
 
 def _is_super(actor) -> bool:
@@ -103,11 +101,6 @@ def _not_before(value: datetime.date, earliest: datetime.date | None, name: str,
         raise ValidationError({name: f"{label} {value:%Y-%m-%d} 早于{earlier_label} {earliest:%Y-%m-%d}"})
 
 
-def _not_future(actor, value: datetime.date, name: str, label: str) -> None:
-    """A person records what has happened: never a day after today (the public list would show
-    an entry before its decision).  SYSTEM's daily job acts on the day it is given."""
-    if _is_user(actor) and value > timezone.localdate():
-        raise ValidationError({name: f"{label} {value:%Y-%m-%d} 晚于今天"})
 
 
 def _payload(entry: ListEntry, **extra) -> dict:
@@ -136,7 +129,7 @@ def _acting_membership(actor, enterprise):
 def _may_approve(actor, entry: ListEntry) -> bool:
     """A county's proposal is approved by the level above: a user whose membership lies above the
     deciding region (city staff or admin) with ``change`` on the entry, not the proposer."""
-    if not _is_user(actor) or entry.proposed_by_id == actor.pk or not can(entry, actor, "change"):
+    if not is_user(actor) or entry.proposed_by_id == actor.pk or not can(entry, actor, "change"):
         return False
     if _is_super(actor):
         return True
@@ -149,7 +142,7 @@ def _may_approve(actor, entry: ListEntry) -> bool:
 
 
 def _require_approver(actor, entry: ListEntry) -> None:
-    if not _is_user(actor):
+    if not is_user(actor):
         return
     if entry.proposed_by_id == actor.pk:
         raise PermissionDenied("提出人不能批准（或驳回）本人提出的列入申请")
@@ -160,7 +153,7 @@ def _require_approver(actor, entry: ListEntry) -> None:
 
 def _is_proposing_side(actor, entry: ListEntry) -> bool:
     """The proposer, or staff of the deciding region itself (the same county or city)."""
-    if not _is_user(actor):
+    if not is_user(actor):
         return True
     if not can(entry, actor, "change"):
         return False
@@ -172,7 +165,7 @@ def _is_proposing_side(actor, entry: ListEntry) -> bool:
 def _may_publish_lists(actor) -> bool:
     """City staff or admin (a membership at city level or above holding ``change`` on list entries
     or ``add`` on publications); the system."""
-    if not _is_user(actor):
+    if not is_user(actor):
         return True
     if _is_super(actor):
         return True
@@ -188,7 +181,7 @@ def _is_own_enterprise(actor, entry: ListEntry) -> bool:
     """An enterprise account acting for the listed enterprise."""
     from django.contrib.contenttypes.models import ContentType
 
-    if not _is_user(actor):
+    if not is_user(actor):
         return False
     kind = ContentType.objects.get_for_model(type(entry.enterprise))
     return any(m.role.name == Role.ENTERPRISE and m.organisation_type_id == kind.pk and str(m.organisation_id) == str(entry.enterprise_id)
@@ -200,7 +193,7 @@ def _fact_writer(actor, permitted: bool, reason: str):
     """The actor writes the listing fact when their role allows it; otherwise (county staff may
     publish a listing but not add facts) the system writes it for them, in a nested context
     that keeps the request id and names the listing in its reason."""
-    if not _is_user(actor) or permitted:
+    if not is_user(actor) or permitted:
         yield actor
         return
     with audit_context(actor=SYSTEM, reason=reason[:255], source=ChangeSource.SYSTEM):
@@ -236,7 +229,7 @@ def propose(*, actor, enterprise, grounds: str, list_kind: str = ListKind.SERIOU
         raise ValidationError({"enterprise": "请选择企业"})
     today = timezone.localdate()
     deciding = enterprise.region
-    if _is_user(actor):
+    if is_user(actor):
         if not has_perm(actor, codename(ListEntry, "add")):
             raise PermissionDenied("无权提出列入名单")
         membership = _acting_membership(actor, enterprise)
@@ -257,7 +250,7 @@ def propose(*, actor, enterprise, grounds: str, list_kind: str = ListKind.SERIOU
         raise ValidationError({"enterprise": f"{enterprise.name}已有一条{active.get_list_kind_display()}记录（{active.get_status_display()}），不能重复提出"})
     entry = ListEntry(
         list_kind=list_kind, enterprise=enterprise, region=enterprise.region, deciding_region=deciding, department=department,
-        grounds=_text(grounds), legal_basis=_text(legal_basis), status=S.PROPOSED, proposed_by=actor if _is_user(actor) else None,
+        grounds=_text(grounds), legal_basis=_text(legal_basis), status=S.PROPOSED, proposed_by=actor if is_user(actor) else None,
         proposed_on=today, approval_required=rules.approval_required(today) if list_kind == ListKind.SERIOUS else False,
     )
     entry.save()
@@ -280,7 +273,7 @@ def approve(*, actor, entry: ListEntry, note: str = "") -> ListEntry:
     _require_approver(actor, entry)
     today = timezone.localdate()
     entry.status = S.APPROVED
-    entry.approved_by = actor if _is_user(actor) else None
+    entry.approved_by = actor if is_user(actor) else None
     entry.approved_on = today
     entry.approval_note = _text(note)
     entry.save()
@@ -299,7 +292,7 @@ def reject(*, actor, entry: ListEntry, note: str) -> ListEntry:
         raise ValidationError({"status": f"{entry.deciding_region.name}作出的列入决定由省级批准，未获批准时请撤回"})
     _require_approver(actor, entry)
     entry.status = S.REJECTED
-    entry.approved_by = actor if _is_user(actor) else None
+    entry.approved_by = actor if is_user(actor) else None
     entry.approved_on = timezone.localdate()
     entry.approval_note = _text(note)
     entry.save()
@@ -314,7 +307,7 @@ def withdraw(*, actor, entry: ListEntry, reason: str) -> ListEntry:
     _state(entry, "withdraw", S.PROPOSED, S.APPROVED, S.NOTIFIED)
     if not _text(reason):
         raise ValidationError({"reason": "请填写撤回原因"})
-    if _is_user(actor):
+    if is_user(actor):
         require(entry, actor, "change")
         if not _is_proposing_side(actor, entry):
             raise PermissionDenied(f"只有提出方（{entry.deciding_region.name}）可以撤回列入申请")
@@ -337,8 +330,8 @@ def record_external_approval(*, actor, entry: ListEntry, document_no: str, docum
     if not _text(document_no):
         raise ValidationError({"document_no": "请填写上级批准文书文号"})
     document_on = _date(document_on, "上级批准文书日期", "document_on")
-    _not_future(actor, document_on, "document_on", "上级批准文书日期")
-    if _is_user(actor):
+    not_future(actor, document_on, "document_on", "上级批准文书日期")
+    if is_user(actor):
         require(entry, actor, "change")
         if not _is_proposing_side(actor, entry):
             raise PermissionDenied(f"上级批准文书由作出决定的{entry.deciding_region.name}录入")
@@ -366,10 +359,10 @@ def notify(*, actor, entry: ListEntry, decision_no: str, decided_on, notified_on
         raise ValidationError({"method": "请填写告知方式（如直接送达、邮寄送达、公告送达）"})
     decided_on = _date(decided_on, "列入决定日期", "decided_on")
     notified_on = _date(notified_on, "告知日期", "notified_on")
-    _not_future(actor, decided_on, "decided_on", "列入决定日期")
-    _not_future(actor, notified_on, "notified_on", "告知日期")
+    not_future(actor, decided_on, "decided_on", "列入决定日期")
+    not_future(actor, notified_on, "notified_on", "告知日期")
     _not_before(notified_on, decided_on, "notified_on", "告知日期", "列入决定日期")
-    if _is_user(actor):
+    if is_user(actor):
         require(entry, actor, "change")
     entry.status = S.NOTIFIED
     entry.decision_no = _text(decision_no)
@@ -390,9 +383,9 @@ def publish(*, actor, entry: ListEntry, published_on) -> ListEntry:
     fact recorded (it counts in the class and shows on the credit pages)."""
     _state(entry, "publish", S.NOTIFIED)
     published_on = _date(published_on, "公示日期", "published_on")
-    _not_future(actor, published_on, "published_on", "公示日期")
+    not_future(actor, published_on, "published_on", "公示日期")
     _not_before(published_on, entry.decided_on, "published_on", "公示日期", "列入决定日期")
-    if _is_user(actor):
+    if is_user(actor):
         require(entry, actor, "change")
     entry.removal_apply_from, entry.auto_removal_on = rules.list_removal_dates(published_on)
     serious = entry.list_kind == ListKind.SERIOUS
@@ -429,10 +422,10 @@ def apply_removal(*, actor, entry: ListEntry, applied_on, reason: str) -> ListEn
     if entry.list_kind != ListKind.SERIOUS:
         raise ValidationError(f"{entry.get_list_kind_display()}不需申请移出：有效期满自动移出，不再符合条件的由列入机关移出")
     applied_on = _date(applied_on, "申请日期", "applied_on")
-    _not_future(actor, applied_on, "applied_on", "申请日期")
+    not_future(actor, applied_on, "applied_on", "申请日期")
     if not _text(reason):
         raise ValidationError({"reason": "请填写申请移出的理由（已履行义务、纠正违法行为等）"})
-    if _is_user(actor) and not can(entry, actor, "change"):
+    if is_user(actor) and not can(entry, actor, "change"):
         if not _is_own_enterprise(actor, entry):
             raise PermissionDenied("只有被列入的企业本身或有管辖权的工作人员可以申请移出")
         if applied_on != timezone.localdate():  # staff may record a paper application of an earlier day
@@ -458,7 +451,7 @@ def remove(*, actor, entry: ListEntry, way: str, removed_on, note: str = "") -> 
     if way not in RemovalWay.values:
         raise ValidationError({"way": f"未知的移出方式“{way}”"})
     removed_on = _date(removed_on, "移出日期", "removed_on")
-    _not_future(actor, removed_on, "removed_on", "移出日期")
+    not_future(actor, removed_on, "removed_on", "移出日期")
     _not_before(removed_on, entry.published_on, "removed_on", "移出日期", "公示日期")
     if way == RemovalWay.APPLICATION:
         if entry.list_kind != ListKind.SERIOUS:
@@ -470,16 +463,16 @@ def remove(*, actor, entry: ListEntry, way: str, removed_on, note: str = "") -> 
         raise ValidationError({"removed_on": f"期满自动移出日期为 {entry.auto_removal_on:%Y-%m-%d}，{removed_on:%Y-%m-%d} 尚未期满"})
     if way == RemovalWay.REVOKED and not _text(note):
         raise ValidationError({"note": "请说明撤销列入决定的文书"})
-    if _is_user(actor):
+    if is_user(actor):
         require(entry, actor, "change")
     entry.status = S.REMOVED
     entry.removed_on = removed_on
     entry.removal_way = way
     entry.removal_note = _text(note)
-    entry.removed_by = actor if _is_user(actor) else None
+    entry.removed_by = actor if is_user(actor) else None
     if entry.fact_id and entry.fact.status != FactStatus.REVOKED:  # a revoked fact already left public view
         reason = f"{RemovalWay(way).label}：{entry.get_list_kind_display()} {entry.enterprise.name}"
-        with _fact_writer(actor, can(entry.fact, actor, "change") if _is_user(actor) else True, reason) as writer:
+        with _fact_writer(actor, can(entry.fact, actor, "change") if is_user(actor) else True, reason) as writer:
             fact_services.end_publicity(actor=writer, fact=entry.fact, on=removed_on, reason=reason)
     entry.save()
     recheck(entry, actor, "view")
@@ -542,7 +535,7 @@ def publish_periodic_list(*, actor, list_kind: str, period_start, period_end, nu
     period_start = _date(period_start, "统计期自", "period_start")
     period_end = _date(period_end, "统计期至", "period_end")
     published_on = _date(published_on, "公布日期", "published_on") if published_on else timezone.localdate()
-    _not_future(actor, published_on, "published_on", "公布日期")
+    not_future(actor, published_on, "published_on", "公布日期")
     _not_before(period_end, period_start, "period_end", "统计期至", "统计期自")
     _not_before(published_on, period_end, "published_on", "公布日期", "统计期截止日")
     if not _may_publish_lists(actor):
@@ -553,7 +546,7 @@ def publish_periodic_list(*, actor, list_kind: str, period_start, period_end, nu
     entries, added, removed = _period_snapshot(list_kind, period_start, period_end)
     publication = ListPublication.objects.create(
         list_kind=list_kind, number=_text(number), period_start=period_start, period_end=period_end, published_on=published_on,
-        published_by=actor if _is_user(actor) else None, entries=entries, added=added, removed=removed,
+        published_by=actor if is_user(actor) else None, entries=entries, added=added, removed=removed,
     )
     recheck(publication, actor, "view")
     emit("credit.list_published", {"publication": publication.pk, "list_kind": list_kind, "number": publication.number,

@@ -41,6 +41,7 @@ from zhiliang.core import workdays
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import can, recheck, require
 
+from ..actors import is_user, not_future
 from .. import rules
 from ..choices import CaseStatus, FeedbackOutcome, ListKind, MeasureTrigger, RiskClass
 from ..models import ListEntry, Measure, MeasureCase, MeasureFeedback, RiskAssessment
@@ -68,10 +69,6 @@ def _date(value, default: datetime.date | None = None) -> datetime.date | None:
         return default
 
 
-def _is_user(actor) -> bool:
-    """A signed-in user (scoped), not SYSTEM."""
-    return bool(getattr(actor, "is_authenticated", False))
-
 
 def _plain_date(value: datetime.date | None) -> datetime.date | None:
     """A ``WorkingDate`` as a plain date (what the model field holds)."""
@@ -91,7 +88,7 @@ def save_measure(*, actor, measure: Measure | None = None, **fields: Any) -> Mea
     created = measure is None
     if created:
         measure = Measure()
-    elif _is_user(actor):
+    elif is_user(actor):
         require(measure, actor, "change")
 
     def current(name):
@@ -232,7 +229,7 @@ def recompute_feedback_due(*, actor, year: int) -> list[MeasureCase]:
 def feedback(*, actor, case: MeasureCase, outcome: str, occurred_on: datetime.date, matter: str = "", note: str = "") -> MeasureFeedback:
     """The executing department (or the city admin) reports what it did on one occasion.  A
     closed case takes no more feedback; the first report moves an open case to FED_BACK."""
-    if _is_user(actor):  # SYSTEM work (demo data, imports) is not scoped
+    if is_user(actor):  # SYSTEM work (demo data, imports) is not scoped
         if not can(case, actor, "view"):
             raise PermissionDenied("联合奖惩案件不存在或无权查看")
         require(case, actor, "change")
@@ -246,12 +243,11 @@ def feedback(*, actor, case: MeasureCase, outcome: str, occurred_on: datetime.da
         errors["occurred_on"] = "请填写办理日期"
     elif occurred_on < case.opened_on:
         errors["occurred_on"] = f"办理日期 {occurred_on:%Y-%m-%d} 早于案件发起日期 {case.opened_on:%Y-%m-%d}"
-    elif occurred_on > timezone.localdate():
-        errors["occurred_on"] = f"办理日期 {occurred_on:%Y-%m-%d} 晚于今天"
     if errors:
         raise ValidationError(errors)
+    not_future(actor, occurred_on, "occurred_on", "办理日期")
     item = MeasureFeedback(case=case, outcome=outcome, occurred_on=occurred_on, matter=(matter or "").strip()[:200], note=(note or "").strip(),
-                           reported_by=actor if _is_user(actor) else None)
+                           reported_by=actor if is_user(actor) else None)
     item.save()
     recheck(item, actor, "add")
     first = case.status == CaseStatus.OPEN
