@@ -111,7 +111,7 @@ class FastPenaltyRows:
             by_kind = self.low_fine[decided_on] = {kind: self.low_fine_on(kind, decided_on) for kind in PartyKind.values}
         return by_kind[party_kind]
 
-    def __init__(self, importer, ctx, positions: list[tuple[int, str]]):
+    def __init__(self, importer, ctx, positions: list[tuple[int, str]], headers: dict[str, str] | None = None):
         from .importers import LEGACY_CODES, PLACEHOLDERS, PROCEDURES, SEVERITIES, code_text
 
         self.importer, self.ctx = importer, ctx
@@ -174,16 +174,23 @@ class FastPenaltyRows:
             found = {re.sub(r"(处罚)?$", "", p) for p in split_list(raw)}
             return frozenset("罚款" if p.startswith("罚款") else p for p in found)
 
-        def amount(raw):
+        def amount_of(code):
+            """``_amount`` of a cell of column ``code`` (named as in the file: its unit); an error or
+            a reminder is ``prepare``'s to report."""
             from .importers import _amount
 
             from zhiliang.exchange.importing import Row
 
-            row = Row(number=0, values={"x": raw}, headers={"x": "x"})
-            value = _amount(row, "x")
-            if row.errors:
-                raise Fallback
-            return value
+            named = {code: (headers or {}).get(code, code)}
+
+            def amount(raw):
+                row = Row(number=0, values={code: raw}, headers=named)
+                value = _amount(row, code)
+                if row.errors or row.warnings:
+                    raise Fallback
+                return value
+
+            return amount
 
         def source(key):
             raw_name, raw_code = key
@@ -212,7 +219,8 @@ class FastPenaltyRows:
         self.m_procedure = _Memo(procedure)
         self.m_severity = _Memo(severity)
         self.m_categories = _Memo(categories)
-        self.m_amount = _Memo(amount)
+        self.m_fine = _Memo(amount_of("cf_nr_fk"))
+        self.m_confiscated = _Memo(amount_of("cf_nr_wfff"))
         self.m_source = _Memo(source)
 
     @staticmethod
@@ -305,8 +313,8 @@ class FastPenaltyRows:
         fields["content"] = "\n".join(p for p in content if p)
         fields["legal_basis"] = self.m_clean[yj_c]
         fields["licence_action"] = licence_action = self.m_clean[zkdx_c][:200]
-        fine = self.m_amount[fk_c] if _present(fk_c) else None
-        confiscated = self.m_amount[wfff_c] if _present(wfff_c) else None
+        fine = self.m_fine[fk_c] if _present(fk_c) else None
+        confiscated = self.m_confiscated[wfff_c] if _present(wfff_c) else None
         fields["fine_wan"], fields["confiscated_wan"] = fine, confiscated
         valid_until = self.m_date[yxq_c] if _present(yxq_c) else None
         ends = self.m_date[gsjzq_c] if _present(gsjzq_c) else None

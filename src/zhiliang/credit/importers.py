@@ -156,8 +156,10 @@ PENALTY_COLUMNS = [
     Column("cf_yj", "处罚依据", aliases=("依据",)),
     Column("cf_cflb", "处罚类别", aliases=("处罚种类",)),
     Column("cf_nr", "处罚内容", aliases=("内容",)),
-    Column("cf_nr_fk", "罚款金额（万元）", aliases=("罚款金额", "罚款（万元）", "罚款")),
-    Column("cf_nr_wfff", "没收违法所得、没收非法财物的金额（万元）", aliases=("没收金额（万元）", "没收违法所得（万元）", "没收金额", "没收（万元）")),
+    # amounts are in 万元 (the national layout); a column named in 元 is converted (``_amount``)
+    Column("cf_nr_fk", "罚款金额（万元）", aliases=("罚款金额", "罚款（万元）", "罚款", "罚款金额（元）", "罚款（元）")),
+    Column("cf_nr_wfff", "没收违法所得、没收非法财物的金额（万元）", aliases=("没收金额（万元）", "没收违法所得（万元）", "没收金额", "没收（万元）",
+                                                                "没收违法所得、没收非法财物的金额（元）", "没收金额（元）", "没收违法所得（元）")),
     Column("cf_nr_zkdx", "暂扣或吊销证照名称及编号", aliases=("暂扣或吊销证照", "暂扣/吊销证照")),
     Column("cf_jdrq", "处罚决定日期", required=True, aliases=("决定日期", "作出处罚决定日期", "处罚日期")),
     Column("cf_yxq", "处罚有效期", aliases=("有效期",)),
@@ -420,9 +422,35 @@ def _labelled(parser, value, label):
         raise RowError(f"{label}：{exc.message}") from None
 
 
+#: an amount of at least this many 万元 in a column whose name gives no unit is written with a
+#: reminder to check it: 1 000 万元 is ten million 元 — a fine of 1 000 元 to 10 000 元 typed in 元
+#: reads as 1 000 to 10 000 万元
+AMOUNT_CHECK_WAN = Decimal(1000)
+_YUAN_PER_WAN = Decimal(10000)
+_IN_YUAN = re.compile(r"\(\s*元\s*\)$")
+
+
+def amount_unit(header: str) -> str:
+    """What a column's name says of its amounts: ``"wan"`` (万元), ``"yuan"`` (“罚款金额（元）”) or ``""``."""
+    name = unicodedata.normalize("NFKC", header).strip()
+    return "wan" if "万元" in name else "yuan" if _IN_YUAN.search(name) else ""
+
+
 def _amount(row: Row, code: str) -> Decimal | None:
+    """An amount in 万元: a column named in 元 is converted; a very large amount in a column that
+    names no unit is written with a reminder (it may have been typed in 元)."""
     label = row.headers.get(code, code)
-    return row.parse(code, lambda v: _labelled(lambda x: parse_decimal(x, places=6), v, f"{label}（万元）" if "万元" not in label else label))
+    unit = amount_unit(label)
+    if unit == "yuan":
+        yuan = row.parse(code, lambda v: _labelled(lambda x: parse_decimal(re.sub(r"元$", "", folded(x)), places=2), v, label))
+        return None if yuan is None else (yuan / _YUAN_PER_WAN).quantize(Decimal("0.000001"))
+    value = row.parse(code, lambda v: _labelled(lambda x: parse_decimal(x, places=6), v, label if unit else f"{label}（万元）"))
+    if value is not None and not unit and value >= AMOUNT_CHECK_WAN:
+        plain = format(value.normalize(), "f")
+        yi = f"（即 {format((value / _YUAN_PER_WAN).normalize(), 'f')} 亿元）" if value >= _YUAN_PER_WAN else ""
+        row.warn(f"{label}为 {plain} 万元{yi}，数额异常大：双公示标准的金额以万元为单位，请核对是否误按元填写；"
+                 f"按元填写的列，请把列名改为“{label}（元）”后重新导入", code)
+    return value
 
 
 def _today() -> datetime.date:
@@ -655,7 +683,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
             return report
         headers = report_headers(importer, header, mapping)
         positions = list(mapping.items())
-        fast = FastPenaltyRows(importer, ctx, positions)
+        fast = FastPenaltyRows(importer, ctx, positions, headers)
         with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name, file_sha256=report.sha256) as cs:
             one_import_at_a_time(importer.kind)
             loader = _PostgresLoader(ctx, cs, report) if connection.vendor == "postgresql" else None
@@ -684,6 +712,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                             if row.errors:
                                 _bulk_errors(report, row.errors)
                                 continue
+                            if row.warnings and len(report.warnings) < MAX_BULK_ERRORS:
+                                report.warnings.extend(row.warnings)
                             prepared.slow = True
                             slow.append(prepared)
                         if loader:

@@ -115,6 +115,8 @@ class Row:
     headers: dict[str, str]
     errors: list[dict] = field(default_factory=list)
     prepared: Any = None
+    #: what is written but worth a look (an amount that may be in 元 under a 万元 column …)
+    warnings: list[dict] = field(default_factory=list)
 
     def has(self, code: str) -> bool:
         return code in self.values and not is_empty(self.values[code])
@@ -124,6 +126,9 @@ class Row:
 
     def error(self, message: str, column: str | None = None) -> None:
         self.errors.append({"row": self.number, "column": self.headers.get(column, "") if column else "", "message": message})
+
+    def warn(self, message: str, column: str | None = None) -> None:
+        self.warnings.append({"row": self.number, "column": self.headers.get(column, "") if column else "", "message": message})
 
     def parse(self, code: str, parser: Callable[[Any], Any], default: Any = None) -> Any:
         """``parser(cell)`` for a non-empty cell, else ``default``; a RowError becomes this cell's error."""
@@ -258,6 +263,8 @@ class Report:
     file_errors: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: rows written (or to be) with something to check, as ``errors`` (only rows without errors)
+    warnings: list[dict] = field(default_factory=list)
     outcome: str = ""
     change_set_id: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
@@ -278,17 +285,23 @@ class Report:
         """The report as lines ``第 N 行，列“X”：原因`` (file errors first)."""
         out = [f"文件：{m}" for m in self.file_errors]
         for e in self.errors:
-            where = f"第 {e['row']} 行" + (f"，列“{e['column']}”" if e["column"] else "")
-            out.append(f"{where}：{e['message']}")
+            out.append(f"{_where(e)}：{e['message']}")
         return out
+
+    def warning_lines(self) -> list[str]:
+        return [f"{_where(w)}：{w['message']}" for w in self.warnings]
 
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "file_name": self.file_name, "sha256": self.sha256, "dry_run": self.dry_run,
             "good_rows": self.good_rows, "format": self.format, "encoding": self.encoding, "counts": self.counts,
-            "file_errors": self.file_errors, "errors": self.errors, "notes": self.notes, "outcome": self.outcome,
+            "file_errors": self.file_errors, "errors": self.errors, "notes": self.notes, "warnings": self.warnings, "outcome": self.outcome,
             "outcome_label": self.outcome_label, "change_set": self.change_set_id, "options": self.options,
         }
+
+
+def _where(entry: dict) -> str:
+    return f"第 {entry['row']} 行" + (f"，列“{entry['column']}”" if entry["column"] else "")
 
 
 Progress = Callable[[str, int, int], None]
@@ -469,6 +482,7 @@ def one_import_at_a_time(kind: str) -> None:
 
 def _finish(report: Report, rows: list[Row], outcome: str) -> None:
     report.errors = [e for r in rows for e in r.errors]
+    report.warnings = [w for r in rows if not r.errors for w in r.warnings]
     report.error_rows = sum(1 for r in rows if r.errors)
     report.outcome = outcome
 

@@ -321,6 +321,12 @@ def test_the_import_command(tmp_path):
     assert excinfo.value.returncode == 3
     assert CreditFact.objects.count() == 5
 
+    huge = tmp_path / "huge.csv"  # written, with the reminder printed
+    huge.write_bytes(csv_file(_renamed([good_row(**{"罚款金额（万元）": "30000"})], "罚款金额（万元）", "罚款"), "gbk"))
+    out = io.StringIO()
+    call_command("import", KIND, str(huge), stdout=out)
+    assert "提醒：第 2 行，列“罚款”：罚款为 30000 万元（即 3 亿元），数额异常大" in out.getvalue() and CreditFact.objects.count() == 6
+
 
 def test_the_import_command_streams_a_file_larger_than_an_upload_with_the_same_report(tmp_path, monkeypatch):
     """A CSV larger than the web upload's limit goes through the streaming path: same checks,
@@ -376,6 +382,12 @@ def test_department_staff_upload_a_penalty_file_on_the_import_page(client, depar
     # streamed: one event for the import; row by row: one per fact
     assert DomainEvent.objects.filter(name="credit.facts_imported").count() == (1 if streamed else 0)
     assert DomainEvent.objects.filter(name="credit.fact_recorded").count() == (0 if streamed else 5)
+
+    huge = csv_file(_renamed([good_row(**{"罚款金额（万元）": "30000", "行政处罚决定书文号": "十市监处罚〔2026〕902号"})], "罚款金额（万元）", "罚款金额"), "gbk")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("exchange:imports"), {"kind": KIND, "file": SimpleUploadedFile("处罚.csv", huge)})
+    page = client.get(response["Location"]).content.decode()
+    assert "已导入" in page and "1 处提醒" in page and "罚款金额为 30000 万元（即 3 亿元），数额异常大" in page
 
 
 # --- the bulk path ------------------------------------------------------------------------------------------
@@ -495,7 +507,7 @@ def test_the_bulk_paths_fast_checks_give_what_prepare_gives_and_leave_every_erro
     for options in ({}, {"source": "sy-amr"}):
         ctx = Context(actor=SYSTEM, dry_run=True, good_rows=False, options=options, file_name="x.csv")
         importer.begin(ctx)
-        fast = FastPenaltyRows(importer, ctx, positions)
+        fast = FastPenaltyRows(importer, ctx, positions, headers)
         for number, values in enumerate(rows, 2):
             cells = [values[h] for h in header]
             row = Row(number=number, values={code: cells[pos] for pos, code in positions}, headers=headers)
@@ -748,3 +760,42 @@ def test_the_same_file_imported_twice_at_the_same_moment_writes_each_record_once
     assert (reports["first"].outcome, reports["first"].created) == ("imported", 6)
     assert (reports["second"].outcome, reports["second"].created, reports["second"].unchanged) == ("imported", 0, 6)
     assert CreditFact.objects.count() == 6
+
+
+def _renamed(rows: list[dict[str, str]], old: str, new: str) -> list[dict[str, str]]:
+    return [{(new if key == old else key): value for key, value in row.items()} for row in rows]
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_amounts_named_in_yuan_are_converted_and_a_huge_amount_in_a_column_without_unit_is_flagged(tmp_path, way):
+    """A department's export in 元 (“罚款金额（元）”: 30000 → 3 万元, “1500.5元” → 0.15005 万元)
+    is converted, its cells kept as received. 30000 under “罚款金额”, which names no unit, is
+    written as the layout says (30000 万元) with a reminder on its row and column — 3 亿元 is far
+    more likely a fine of 30 000 元 typed in 元; 5 under the same column is not flagged."""
+    build_registry()
+
+    def imported(name: str, rows: list[dict[str, str]]):
+        data = csv_file(rows)
+        if way == "per_row":
+            return run(name, data=data)
+        (tmp_path / name).write_bytes(data)
+        return bulk(tmp_path / name)
+
+    in_yuan = _renamed([good_row(**{"行政处罚决定书文号": "Y1", "罚款金额（万元）": "30000"}),
+                        good_row(**{"行政处罚决定书文号": "Y2", "罚款金额（万元）": "1500.5元"})], "罚款金额（万元）", "罚款金额（元）")
+    report = imported("yuan.csv", in_yuan)
+    assert (report.outcome, report.created, report.warnings) == ("imported", 2, []), report.lines()
+    facts = {f.decision_no: f for f in CreditFact.objects.filter(decision_no__in=["Y1", "Y2"])}
+    assert facts["Y1"].fine_wan == Decimal("3") and facts["Y2"].fine_wan == Decimal("0.15005")
+    assert facts["Y1"].received["cf_nr_fk"] == "30000"  # as the department sent it
+
+    no_unit = _renamed([good_row(**{"行政处罚决定书文号": "N1", "罚款金额（万元）": "30000"}),
+                        good_row(**{"行政处罚决定书文号": "N2", "罚款金额（万元）": "5"})], "罚款金额（万元）", "罚款金额")
+    report = imported("no-unit.csv", no_unit)
+    assert (report.outcome, report.created, report.error_rows) == ("imported", 2, 0)
+    [warning] = report.warnings
+    assert (warning["row"], warning["column"]) == (2, "罚款金额")
+    assert "罚款金额为 30000 万元（即 3 亿元），数额异常大" in warning["message"] and "“罚款金额（元）”" in warning["message"]
+    assert report.warning_lines() == [f"第 2 行，列“罚款金额”：{warning['message']}"]
+    assert CreditFact.objects.get(decision_no="N1").fine_wan == Decimal("30000")
+    assert report.as_dict()["warnings"] == report.warnings

@@ -106,6 +106,8 @@ class Command(BaseCommand):
             out.write(f"说明：{note}")
         for line in report.lines():
             out.write(line)
+        for line in report.warning_lines():
+            out.write(f"提醒：{line}")
         out.write(
             f"结果：{report.outcome_label}。共 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
             f"未变 {report.unchanged}，有错误 {report.error_rows}"
