@@ -167,6 +167,26 @@ def test_counts_past_the_window_are_exact_only_for_a_rare_driver(kind, monkeypat
     assert 100 <= res.count <= 200
 
 
+def test_a_count_of_one_kind_is_exact_when_the_drivers_other_rows_are_another_kinds(kind, monkeypatch):
+    """The public credit search looks for enterprises only, but 汽车 is also in thousands of
+    product names.  The window reads the best-ranked rows (the enterprises' titles) where every
+    row matches: scaling that density by all of the token's rows said "约 2 500" for 804
+    enterprises.  A driver that can be counted through is counted."""
+    other = "testproduct"
+    search.register_kind(other, model=Membership, label="测试产品", document=lambda m: None)
+    try:
+        monkeypatch.setattr(search, "WINDOW", 20)
+        monkeypatch.setattr(search, "COUNT_CAP", 100)  # the density estimate (20 of 20 × 300 rows) is past it
+        search.write_documents(KIND, {f"e{i}": Document(title=f"{i}号汽车修理厂") for i in range(60)})
+        search.write_documents(other, {f"p{i}": Document(title=f"{i}号配件", text="汽车用") for i in range(240)})
+        res = search.search("汽车", kinds=[KIND])
+        assert (res.count, res.count_is_estimate, res.count_label) == (60, False, "共 60 条")
+        monkeypatch.setattr(search, "EXACT_COUNT_MAX_ROWS", 100)  # too common to count through: an estimate, as before
+        assert search.search("汽车", kinds=[KIND]).count_is_estimate
+    finally:
+        search.unregister_kind(other)
+
+
 def test_common_token_frequencies_come_from_the_planner_statistics_on_postgresql(kind):
     """Ranking the tokens of a query needs their frequencies: PostgreSQL reads the most common
     ones from ``pg_stats`` (kept by ANALYZE, target raised by migration core 0004) instead of
