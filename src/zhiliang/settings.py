@@ -216,7 +216,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT") or DATA_DIR / "media")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "zhiliang.core.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "zhiliang.core.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["zhiliang.core.api.permissions.ScopedPermission"],
     "DEFAULT_FILTER_BACKENDS": ["zhiliang.core.api.filtering.FilterBackend"],

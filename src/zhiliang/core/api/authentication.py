@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -61,6 +62,29 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+#: Django's CSRF refusals, as the API says them
+CSRF_REASONS = {
+    "CSRF token missing.": "请求缺少 CSRF 令牌（X-CSRFToken 请求头）",
+    "CSRF token incorrect.": "CSRF 令牌不正确",
+    "CSRF cookie not set.": "没有 CSRF Cookie",
+    "Referer checking failed - no Referer.": "HTTPS 请求缺少 Referer 请求头",
+}
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The signed-in browser's session (the pages' own calls), with CSRF checked as DRF does —
+    refused in Chinese, saying what to do (DRF says "CSRF Failed: CSRF token missing.")."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            reason = str(exc.detail).removeprefix("CSRF Failed: ")
+            said = CSRF_REASONS.get(reason) or ("来源（Origin/Referer）与本站不符" if "checking failed" in reason else reason)
+            raise exceptions.PermissionDenied(
+                f"CSRF 校验失败：{said}。浏览器中请刷新页面后重试；其他系统请用接口令牌（Authorization: Bearer zl_…）") from None
+
+
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     """Describes :class:`TokenAuthentication` in the OpenAPI schema."""
 
@@ -73,3 +97,10 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "接口令牌：Authorization: Bearer zl_…（由 zhiliang token issue 或 /api/v1/tokens/ 签发）",
         }
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """Describes :class:`SessionAuthentication` as DRF's own (``cookieAuth``)."""
+
+    target_class = SessionAuthentication
+    priority = 0

@@ -262,3 +262,24 @@ def test_department_staff_sees_events_of_its_region(department_user):
 
 def test_errors_are_chinese_by_default():
     assert api().get(url("me")).json()["detail"] == "身份认证信息未提供。"
+
+
+def test_a_browser_session_without_its_csrf_token_is_refused_in_chinese_saying_what_to_do(city_admin):
+    """The pages' own calls use the session and must carry the CSRF token: DRF said
+    "CSRF Failed: CSRF token missing."; a token client needs none."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(city_admin)
+    response = client.patch(url("department-detail", code="sy-amr"), {"note": "无令牌"}, format="json")
+    assert response.status_code == 403 and response.json()["detail"].startswith("CSRF 校验失败：没有 CSRF Cookie。")
+    client.get(reverse("core:staff-home"))  # a page sets the cookie; the call still lacks the header
+    response = client.patch(url("department-detail", code="sy-amr"), {"note": "无令牌"}, format="json")
+    detail = response.json()["detail"]
+    assert response.status_code == 403 and detail.startswith("CSRF 校验失败：请求缺少 CSRF 令牌（X-CSRFToken 请求头）。")
+    assert "Authorization: Bearer" in detail and "CSRF Failed" not in detail
+    assert token_client(city_admin).patch(url("department-detail", code="sy-amr"), {"note": "令牌"}, format="json").status_code == 200
+
+
+def test_a_nul_character_in_a_text_field_is_refused_in_plain_chinese(city_admin):
+    """DRF's own Chinese for it reads "不允许是用空字符串" (an empty string, misspelt): our catalogue corrects it."""
+    response = api(city_admin).patch(url("department-detail", code="sy-amr"), {"note": "a\x00b"}, format="json")
+    assert response.status_code == 400 and response.json()["note"] == ["不能包含空字符（\\0）。"]
