@@ -482,7 +482,9 @@ def make_enterprise(rng: random.Random, *, serial: int | None = None, today: dat
             entity_type = "joint_stock"
             scale = rng.choice(("large", "medium"))
         elif name.endswith("厂") or rng.random() < 0.05:
-            entity_type = rng.choice(("sole", "partnership"))
+            form = rng.choice(("sole", "partnership"))
+            # a 个人独资企业 or 合伙企业 may not be named 有限公司 (企业名称登记管理规定): a company stays one
+            entity_type = "limited" if name.endswith("公司") else form
         else:
             entity_type = "limited"
     status = _weighted(rng, STATUSES) if established < today - datetime.timedelta(days=400) else "active"

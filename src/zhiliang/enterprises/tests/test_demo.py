@@ -124,6 +124,14 @@ def test_the_whole_city_every_key_category_every_county_and_zone():
     assert Enterprise.objects.filter(liability_insured=True).exists() and Enterprise.objects.exclude(chief_quality_officer="").exists()
 
 
+def test_each_entity_type_has_a_name_its_form_may_bear():
+    """A 有限公司 is a company; 个人独资企业 and 合伙企业 may not be named 有限公司 — the demo had
+    65 such “sole proprietorships”, whose pages then named an 投资人."""
+    forms = Counter((e.entity_type, e.name.endswith("公司")) for e in generated())
+    assert forms[("sole", True)] == forms[("partnership", True)] == forms[("individual", True)] == 0
+    assert forms[("sole", False)] and forms[("partnership", False)] and forms[("limited", True)]
+
+
 def test_rows_are_valid_as_the_services_make_them():
     # denormalised regions, as save_product / save_licence / declare_conflict set them
     assert not Product.objects.exclude(region=F("enterprise__region")).exists()
