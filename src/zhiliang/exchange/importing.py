@@ -101,6 +101,12 @@ class Option:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    @property
+    def choices_text(self) -> str:
+        """The values the command takes, each with its label: “national 国家级、provincial 省级…”."""
+        return "、".join(f"{value} {label}" if label != value else value
+                        for value, label in zip(self.choices, self.choice_labels or self.choices, strict=True))
+
 
 def header_key(text: str) -> str:
     """How header cells are compared: full-width folded, blanks and a trailing * removed, lower case."""

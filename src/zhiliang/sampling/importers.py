@@ -183,7 +183,7 @@ class SamplingResultImporter(Importer):
     label = "抽查结果公告"
     columns = COLUMNS
     options = (
-        Option("level", "公告的抽查层级：national 国家级、provincial 省级、city 市级、county 县级（未指定抽查计划时必填）",
+        Option("level", "公告的抽查层级（未指定抽查计划时必填）",
                choices=tuple(Level.values), metavar="LEVEL", label="抽查层级", choice_labels=tuple(str(lv.label) for lv in Level)),
         Option("plan", "把结果归入这个抽查计划（计划编号）；不指定时按层级、年度和组织机关归入“公告导入”计划", metavar="CODE",
                label="抽查计划编号"),

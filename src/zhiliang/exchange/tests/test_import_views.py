@@ -122,3 +122,16 @@ def test_the_header_template_downloads(client, county_user):
     client.force_login(county_user)
     response = client.get(reverse("exchange:import-template", args=["enterprises"]))
     assert response.content.decode("utf-8").startswith("\ufeff统一社会信用代码,企业名称,所在区划")
+
+
+def test_an_options_choices_are_a_list_on_the_page_and_values_with_labels_in_the_commands_help(client, county_user, capsys):
+    """The clerk picks 国家级 from a list (its help no longer spells “national 国家级、…”);
+    the command's help lists the values to type, each with its label."""
+    from django.core.management import call_command
+
+    client.force_login(county_user)
+    html = client.get(reverse("exchange:imports")).content.decode()
+    assert '<option value="national">国家级</option>' in html and "national 国家级" not in html
+    with pytest.raises(SystemExit):
+        call_command("import", "--help")
+    assert "national 国家级、provincial 省级、city 市级、county 县级" in " ".join(capsys.readouterr().out.split())

@@ -46,7 +46,8 @@ class Command(BaseCommand):
                 self._option_names.append(option.name)
                 users = "、".join(k for k, c in sorted(kinds.items()) if any(o.name == option.name for o in c.options))
                 parser.add_argument(option.flag, dest=f"kind_option_{option.name}", choices=option.choices or None,
-                                    metavar=option.metavar or None, help=f"{option.help}（仅用于 {users}）")
+                                    metavar=option.metavar or None,
+                                    help=f"{option.help}{'：' + option.choices_text if option.choices else ''}（仅用于 {users}）")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
