@@ -461,7 +461,7 @@ def test_changesets_list_and_detail(auditor):
     with as_system("导入测试"), change_set(kind="import:penalties", file_name="p.csv", total=6, created=5, errors=1) as penalties:
         pass
     html = client.get(reverse("core:changesets")).content.decode()
-    assert "<td>导入行政处罚（双公示）</td>" in html and "行数 6，新增 5，有错误的行 1" in html and "import:penalties" not in html
+    assert "<td class=\"nowrap\">导入行政处罚（双公示）</td>" in html and "<div>行数 6</div><div>新增 5</div><div>有错误的行 1</div>" in html and "import:penalties" not in html
     with as_system("演示数据"), change_set(kind="demo", accounts=14, credit_facts=402, samples=1105, something_new=2) as demo:
         pass
     detail = client.get(reverse("core:changeset-detail", args=[demo.pk])).content.decode()
