@@ -104,7 +104,8 @@ def _cell(value: Any) -> str:
         return "'" + value if value.startswith(FORMULA_START) else value
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, Decimal):  # without the column's trailing zeros: 48.200000 万元 → 48.2, 1E+1 → 10
+    if isinstance(value, Decimal) and value.as_tuple().exponent < -2:
+        # a 万元 column's six places without their trailing zeros: 48.200000 → 48.2 (a rate's 90.0 and 元's 120.00 stay)
         return format(value.normalize(), "f")
     return str(value)
 

@@ -41,7 +41,7 @@ from django.utils import timezone
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import can, codename, has_perm, in_own_scope, recheck, require
 
-from ..actors import is_user
+from zhiliang.core.actors import is_user
 from .. import disputes_read, rules
 from ..choices import FactStatus, ObjectionStatus, RepairStatus
 from ..models import CreditFact, FactObjection, RepairApplication

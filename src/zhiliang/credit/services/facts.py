@@ -52,7 +52,7 @@ from django.utils import timezone
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import codename, has_perm, recheck, require
 
-from ..actors import not_future
+from zhiliang.core.actors import not_future
 from .. import rules
 from ..choices import FactKind, FactStatus, MatchStatus, PartyKind, Procedure, Severity
 from ..matching import match_party, source_key_of

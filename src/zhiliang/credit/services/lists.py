@@ -50,7 +50,7 @@ from zhiliang.core.permissions import (
     role_permissions,
 )
 
-from ..actors import is_user, not_future
+from zhiliang.core.actors import is_user, not_future
 from .. import rules
 from ..choices import FactKind, FactStatus, ListEntryStatus, ListKind, RemovalWay, Severity
 from ..models import CreditFact, ListEntry, ListPublication

@@ -41,7 +41,7 @@ from zhiliang.core import workdays
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import can, recheck, require
 
-from ..actors import is_user, not_future
+from zhiliang.core.actors import is_user, not_future
 from .. import rules
 from ..choices import CaseStatus, FeedbackOutcome, ListKind, MeasureTrigger, RiskClass
 from ..models import ListEntry, Measure, MeasureCase, MeasureFeedback, RiskAssessment

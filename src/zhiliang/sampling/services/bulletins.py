@@ -33,6 +33,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from zhiliang.core.actors import not_future
 from zhiliang.core import search, workdays
 from zhiliang.core.models import Region
 from zhiliang.core.events import emit, service
@@ -105,6 +106,7 @@ def publish_bulletin(*, actor, bulletin: Bulletin, on: datetime.date) -> Bulleti
     undecided = [s.sample_no for s in samples if s.conclusion not in Conclusion.values]
     if undecided:
         raise ValidationError({"samples": f"样品 {'、'.join(undecided)} 尚无检验结论，不能发布"})
+    not_future(actor, on, "published_on", "发布日期")
     late = bool(bulletin.due_on and on > bulletin.due_on)
     days_late = int(workdays.working_days_between(bulletin.due_on, on)) if late else 0
     bulletin.status = BulletinStatus.PUBLISHED

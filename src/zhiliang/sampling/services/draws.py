@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from zhiliang.core.actors import not_future
 from zhiliang.core import audit
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import recheck, restrict
@@ -149,6 +150,7 @@ def freeze_enterprise_pool(*, actor, plan: SamplingPlan, on: datetime.date | Non
     store the canonical file under its SHA-256, generate the seed and record its commitment.
     Freezing again the same pool returns the frozen draw; a plan has one enterprise draw."""
     on = on or timezone.localdate()
+    not_future(actor, on, "on", "名录日期")
     plan = SamplingPlan.objects.select_for_update(of=("self",)).select_related("region").get(pk=plan.pk)  # one freeze at a time
     _check_plan(plan)
     existing = list(Draw.objects.filter(plan=plan, kind=DrawKind.ENTERPRISE).order_by("-pk"))
@@ -335,6 +337,9 @@ def publish_draw(*, actor, draw: Draw) -> Draw:
         raise ValidationError({"status": f"抽取记录 #{draw.pk} 尚未抽取，不能公布（抽取前只公开随机种子的承诺）"})
     if draw.status == DrawStatus.PUBLISHED:
         raise ValidationError({"status": f"抽取记录 #{draw.pk} 已于 {timezone.localtime(draw.published_at):%Y-%m-%d %H:%M} 公布"})
+    if draw.plan.status not in (PlanStatus.PUBLISHED, PlanStatus.CLOSED):
+        # the public would see whom the plan samples before the plan itself (its page is not public yet)
+        raise ValidationError({"status": f"抽查计划“{draw.plan}”{PlanStatus(draw.plan.status).label}，尚未公告：请先公告计划，再公布抽取记录"})
     draw.status = DrawStatus.PUBLISHED
     draw.published_at = timezone.now()
     draw.save()

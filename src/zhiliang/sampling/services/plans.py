@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from zhiliang.core.actors import not_future
 from zhiliang.core import audit, search
 from zhiliang.core.choices import RegionLevel
 from zhiliang.core.events import emit, service
@@ -282,6 +283,7 @@ def approve_plan(*, actor, plan: SamplingPlan, on: datetime.date | None = None) 
     on = _today(on)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(f"抽查计划“{plan.title}”{plan.get_status_display()}，只有草拟的计划可以批准")
+    not_future(actor, on, "approved_on", "批准日期")
     categories = list(plan.categories.all())
     problems = []
     if not categories:
@@ -316,6 +318,7 @@ def publish_plan(*, actor, plan: SamplingPlan, on: datetime.date | None = None) 
         raise ValidationError(f"抽查计划“{plan.title}”{plan.get_status_display()}，只有已批准的计划可以公告")
     if plan.approved_on and on < plan.approved_on:
         raise ValidationError({"published_on": f"公告日期 {on:%Y-%m-%d} 早于批准日期 {plan.approved_on:%Y-%m-%d}"})
+    not_future(actor, on, "published_on", "公告日期")
     recheck(plan, actor, "change")
     plan.status = PlanStatus.PUBLISHED
     plan.published_on = on
@@ -337,6 +340,7 @@ def close_plan(*, actor, plan: SamplingPlan, on: datetime.date | None = None) ->
         raise ValidationError(f"抽查计划“{plan.title}”{plan.get_status_display()}，只有已公告的计划可以完成")
     if plan.published_on and on < plan.published_on:
         raise ValidationError(f"完成日期 {on:%Y-%m-%d} 早于公告日期 {plan.published_on:%Y-%m-%d}")
+    not_future(actor, on, "closed_on", "完成日期")
     recheck(plan, actor, "change")
     plan.status = PlanStatus.CLOSED
     plan.save()

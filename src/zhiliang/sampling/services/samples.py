@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from zhiliang.core import rules as rules_registry
+from zhiliang.core.actors import not_future
 from zhiliang.core import workdays
 from zhiliang.core.choices import Role
 from zhiliang.core.events import emit, service
@@ -233,6 +234,7 @@ def refuse_sampling(*, actor, task: SamplingTask, on: datetime.date, note: str) 
         raise ValidationError(f"抽查任务（{task.enterprise}）{task.get_status_display()}，不能登记拒检")
     if not (note or "").strip():
         raise ValidationError({"note": "请填写拒检情况（时间、地点、拒绝人员及理由）"})
+    not_future(actor, on, "refused_on", "拒检日期")
     recheck(task, actor, "change")
     task.status = TaskStatus.REFUSED
     task.refused_on = on
@@ -296,6 +298,7 @@ def register_sample(*, actor, plan, sampled_on: datetime.date, product_name: str
         raise ValidationError(f"抽查计划“{plan.title}”{plan.get_status_display()}，不能登记样品（计划批准后、完成前方可抽样）")
     if sampled_on is None:
         raise ValidationError({"sampled_on": "请填写抽样日期"})
+    not_future(actor, sampled_on, "sampled_on", "抽样日期")
     place = place or plan.place
     if place not in Place.values:
         raise ValidationError({"place": f"抽样环节“{place}”无效"})
@@ -465,6 +468,7 @@ def send_sample(*, actor, sample: Sample, lab, on: datetime.date) -> Sample:
     if sample.status != SampleStatus.REGISTERED:
         raise ValidationError(f"样品 {sample.sample_no} {sample.get_status_display()}，不能再送检")
     _not_before(on, sample.sampled_on, "sent_on", "送样日期", "抽样日期")
+    not_future(actor, on, "sent_on", "送样日期")
     _check_lab(lab, sample.category, on, enterprises=(sample.producer, sample.sampled_unit))
     recheck(sample, actor, "change")
     sample.lab = lab
@@ -486,6 +490,7 @@ def receive_sample(*, actor, sample: Sample, on: datetime.date, condition: str =
             raise PermissionDenied("该样品未送往本机构，不能收样")
         raise PermissionDenied(f"收样须由承检机构“{sample.lab}”的账号登记")
     _not_before(on, sample.sent_on, "received_on", "收样日期", "送样日期")
+    not_future(actor, on, "received_on", "收样日期")
     sample.received_on = on
     sample.received_condition = (condition or "").strip()
     sample.status = SampleStatus.RECEIVED
@@ -529,6 +534,7 @@ def save_report(*, actor, sample: Sample, report_no: str, results: list[dict], t
         raise ValidationError({"report_no": f"报告编号“{report_no}”已被使用"})
     if tested_on is not None:
         _not_before(tested_on, sample.received_on, "tested_on", "检验日期", "收样日期")
+        not_future(actor, tested_on, "tested_on", "检验日期")
         if is_retest:
             _not_before(tested_on, sample.objection.decided_on, "tested_on", "检验日期", "复检受理日期")
     built = build_results(sample, results)
@@ -566,6 +572,7 @@ def issue_report(*, actor, report: TestReport, on: datetime.date) -> TestReport:
         raise ValidationError(f"报告 {report.report_no} 没有检验结果，不能签发")
     sample = report.sample
     _not_before(on, report.tested_on, "issued_on", "签发日期", "检验日期")
+    not_future(actor, on, "issued_on", "签发日期")
     _not_before(on, sample.received_on, "issued_on", "签发日期", "收样日期")
     expected = SampleStatus.RETEST if report.is_retest else SampleStatus.RECEIVED
     if sample.status != expected:
@@ -611,7 +618,8 @@ def notify_result(*, actor, sample: Sample, on: datetime.date, method: str) -> S
         raise ValidationError({"notice_method": f"送达方式“{method}”无效，应为：{'、'.join(str(m.label) for m in NoticeMethod)}"})
     if sample.status != SampleStatus.REPORTED:
         raise ValidationError(f"样品 {sample.sample_no} {sample.get_status_display()}，不是待送达的检验结果")
-    _not_before(on, sample.concluded_on, "notified_on", "送达日期", "检验结论日期")
+    _not_before(on, sample.concluded_on, "notified_on", "告知日期", "检验结论日期")
+    not_future(actor, on, "notified_on", "告知日期")
     recheck(sample, actor, "change")
     sample.notified_on = on
     sample.notice_method = method
@@ -647,6 +655,7 @@ def file_objection(*, actor, sample: Sample, on: datetime.date, reason: str) -> 
     if sample.status != SampleStatus.NOTIFIED:
         raise ValidationError(f"样品 {sample.sample_no} 的检验结论已确定（{sample.get_status_display()}），不能申请复检")
     _not_before(on, sample.concluded_on, "filed_on", "申请日期", "检验结论日期")
+    not_future(actor, on, "filed_on", "申请日期")
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写异议理由"})
     objection = Objection(sample=sample, filed_on=on, filed_by=actor if _is_user(actor) else None, deadline=deadline, reason=reason.strip())
@@ -666,6 +675,7 @@ def decide_objection(*, actor, objection: Objection, accept: bool, on: datetime.
     if objection.status != ObjectionStatus.FILED:
         raise ValidationError(f"复检申请{objection.get_status_display()}，不能再处理")
     _not_before(on, objection.filed_on, "decided_on", "处理日期", "申请日期")
+    not_future(actor, on, "decided_on", "处理日期")
     sample = objection.sample
     recheck(objection, actor, "change")
     objection.decided_on = on
@@ -753,6 +763,7 @@ def order_rectification(*, actor, sample: Sample, on: datetime.date) -> Rectific
     if Rectification.objects.filter(sample=sample).exists():
         raise ValidationError(f"样品 {sample.sample_no} 已责令整改")
     _not_before(on, sample.concluded_on, "ordered_on", "责令整改日期", "检验结论日期")
+    not_future(actor, on, "ordered_on", "责令整改日期")
     _final_failing(sample, on, "责令整改")
     enterprise = _local_party(sample)
     if enterprise is None:
@@ -777,6 +788,7 @@ def record_recheck(*, actor, rectification: Rectification, on: datetime.date, pa
     if rectification.status != RectificationStatus.ORDERED or rectification.rechecked_on is not None:
         raise ValidationError(f"整改（{rectification.sample.sample_no}）{rectification.get_status_display()}，已登记复查")
     _not_before(on, rectification.ordered_on, "rechecked_on", "复查日期", "责令整改日期")
+    not_future(actor, on, "rechecked_on", "复查日期")
     recheck(rectification, actor, "change")
     rectification.rechecked_on = on
     rectification.recheck_passed = bool(passed)
@@ -797,6 +809,7 @@ def publish_recheck_failure(*, actor, rectification: Rectification, on: datetime
     if rectification.recheck_passed is not False or rectification.published_on is not None:
         raise ValidationError(f"整改（{rectification.sample.sample_no}）不是复查不合格待公告的状态")
     _not_before(on, rectification.rechecked_on, "published_on", "公告日期", "复查日期")
+    not_future(actor, on, "published_on", "公告日期")
     recheck(rectification, actor, "change")
     start, end = rules.second_recheck_window(on)
     rectification.published_on = on
@@ -816,6 +829,7 @@ def record_second_recheck(*, actor, rectification: Rectification, on: datetime.d
     _require_staff(actor, "登记再次复查")
     if rectification.status != RectificationStatus.PUBLISHED or rectification.second_rechecked_on is not None:
         raise ValidationError(f"整改（{rectification.sample.sample_no}）{rectification.get_status_display()}，不是待再次复查的状态")
+    not_future(actor, on, "second_rechecked_on", "再次复查日期")
     start, end = rectification.second_recheck_from, rectification.second_recheck_until
     if not start <= on <= end:
         raise ValidationError({"second_rechecked_on": f"再次复查应在公告后 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 之间进行，{on:%Y-%m-%d} 不在此期间"})
@@ -857,6 +871,7 @@ def refer_to_home_authority(*, actor, sample: Sample, authority: str, on: dateti
     if _in_shiyan(sample.producer.region):
         raise ValidationError({"producer": f"生产企业“{sample.producer}”在十堰市内，由本市责令整改，无需异地移送"})
     _not_before(on, sample.concluded_on, "sent_on", "移送日期", "检验结论日期")
+    not_future(actor, on, "sent_on", "移送日期")
     _final_failing(sample, on, "移送")
     referral = Referral(sample=sample, region=sample.region, authority=authority, sent_on=on,
                         reply_due=_date(workdays.add_days(on, _referral_reply_days(on))), status=ReferralStatus.SENT)
@@ -876,6 +891,7 @@ def record_referral_reply(*, actor, referral: Referral, on: datetime.date, reply
     if referral.status != ReferralStatus.SENT:
         raise ValidationError(f"移送（{referral.sample.sample_no}）已回复")
     _not_before(on, referral.sent_on, "replied_on", "回复日期", "移送日期")
+    not_future(actor, on, "replied_on", "回复日期")
     if not (reply or "").strip():
         raise ValidationError({"reply": "请填写核查处置情况"})
     recheck(referral, actor, "change")

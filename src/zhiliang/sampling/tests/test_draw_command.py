@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from zhiliang.core.audit import SYSTEM, audit_context
 from zhiliang.core.choices import Role
-from zhiliang.sampling.services import draws
+from zhiliang.sampling.services import draws, plans
 from zhiliang.testing.fixtures import make_user
 
 from .draw_data import D, enterprise, inspector, plan
@@ -30,6 +30,7 @@ def published():
     with audit_context(actor=SYSTEM, reason="抽取", source="test"):
         frozen = draws.freeze_enterprise_pool(actor=SYSTEM, plan=made, on=D(2026, 3, 2))
         drawn = draws.run_draw(actor=SYSTEM, draw=frozen, public_value="2026025")
+        plans.publish_plan(actor=SYSTEM, plan=made, on=D(2026, 3, 2))
         draws.publish_draw(actor=SYSTEM, draw=drawn)
     return drawn
 

@@ -18,7 +18,7 @@ from zhiliang.enterprises import services as registry
 from zhiliang.sampling import draw as engine
 from zhiliang.sampling.choices import DrawKind, DrawStatus
 from zhiliang.sampling.models import Draw, SamplingTask
-from zhiliang.sampling.services import draws
+from zhiliang.sampling.services import draws, plans
 from zhiliang.testing.fixtures import as_system, make_user
 
 from .draw_data import D, conflict, enterprise, inspector, lab, plan, product
@@ -192,6 +192,12 @@ def test_publishing_a_draw_makes_it_public_once(world, county_user):
             draws.publish_draw(actor=SYSTEM, draw=frozen)
     drawn = run(frozen)
     assert not Draw.objects.restrict(None, "view").filter(pk=drawn.pk).exists()
+    # not before the plan is announced: the public would see whom it samples before the plan
+    with pytest.raises(ValidationError, match="尚未公告：请先公告计划"):
+        with audit_context(actor=county_user, reason="公布", source="test"):
+            draws.publish_draw(actor=county_user, draw=drawn)
+    with audit_context(actor=SYSTEM, reason="公告", source="test"):
+        plans.publish_plan(actor=SYSTEM, plan=world["plan"], on=ON)
     with audit_context(actor=county_user, reason="公布", source="test"):
         published = draws.publish_draw(actor=county_user, draw=drawn)
     assert published.status == DrawStatus.PUBLISHED and published.published_at is not None

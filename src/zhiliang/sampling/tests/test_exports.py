@@ -30,7 +30,8 @@ def test_formula_like_text_is_a_string_cell_in_xlsx():
 
 
 def test_decimal_amounts_are_written_without_the_columns_trailing_zeros():
-    """A fine of 48.2 万元 is stored as 48.200000 (the column's scale): the CSV says 48.2; ten is 10, not 1E+1."""
-    rows = [[Decimal("48.200000"), Decimal("10.000000"), Decimal("0.000000"), Decimal("120.00")]]
-    [_, row] = list(csv.reader(io.StringIO(to_csv(["a", "b", "c", "d"], rows).decode("utf-8-sig"))))
-    assert row == ["48.2", "10", "0", "120"]
+    """A fine of 48.2 万元 is stored as 48.200000 (the column's scale): the CSV says 48.2; ten is 10, not 1E+1.
+    Figures kept to one or two places on purpose (a pass rate 90.0 %, 120.00 元) are written as they are."""
+    rows = [[Decimal("48.200000"), Decimal("10.000000"), Decimal("0.000000"), Decimal("120.00"), Decimal("90.0")]]
+    [_, row] = list(csv.reader(io.StringIO(to_csv(["a", "b", "c", "d", "e"], rows).decode("utf-8-sig"))))
+    assert row == ["48.2", "10", "0", "120.00", "90.0"]

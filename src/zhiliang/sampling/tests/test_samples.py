@@ -533,3 +533,29 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers():
         thread.join()
     assert errors == []
     assert sorted(numbers) == [f"CJ2024420302{n:05d}" for n in range(1, 5)]
+
+
+def test_a_person_records_each_step_on_a_day_that_has_come(world):
+    """A re-check dated next year cleared an overdue rectification, and a sample sampled, sent,
+    tested and served in the future moved the statistics to next year: staff, labs and
+    enterprises record what has happened — a day after today is refused, naming the field.
+    SYSTEM (the demo, the daily job) acts on the day it is given."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    staff = world.user("staff")
+    with acting(staff), pytest.raises(ValidationError) as refused:
+        register(world, actor=staff, sampled_on=tomorrow, model="JG-3509")
+    assert refused.value.message_dict == {"sampled_on": [f"抽样日期 {tomorrow:%Y-%m-%d} 晚于今天"]}
+    sample = failing_sample(world)
+    with acting(staff):
+        rect = samples.order_rectification(actor=staff, sample=sample, on=D(2024, 5, 12))
+        with pytest.raises(ValidationError) as refused:
+            samples.record_recheck(actor=staff, rectification=rect, on=tomorrow, passed=False)
+    assert refused.value.message_dict == {"rechecked_on": [f"复查日期 {tomorrow:%Y-%m-%d} 晚于今天"]}
+    rect.refresh_from_db()
+    assert rect.rechecked_on is None and rect.status == RectificationStatus.ORDERED
+    with acting(SYSTEM):
+        samples.record_recheck(actor=SYSTEM, rectification=rect, on=tomorrow, passed=True)
