@@ -436,15 +436,24 @@ def amount_unit(header: str) -> str:
     return "wan" if "万元" in name else "yuan" if _IN_YUAN.search(name) else ""
 
 
+_CELL_UNIT = re.compile(r"(万元|万|元)$")
+
+
 def _amount(row: Row, code: str) -> Decimal | None:
-    """An amount in 万元: a column named in 元 is converted; a very large amount in a column that
-    names no unit is written with a reminder (it may have been typed in 元)."""
+    """An amount in 万元.  A unit written in the cell wins (“3万元”, “3万”, “30000元”); else the
+    column's name says it (a column named in 元 is converted); a very large amount in a column
+    that names no unit is written with a reminder (it may have been typed in 元)."""
     label = row.headers.get(code, code)
-    unit = amount_unit(label)
+    if not row.has(code):
+        return None
+    raw = folded(row.values[code]).replace(",", "").replace("，", "")
+    written = _CELL_UNIT.search(raw)
+    unit = ("yuan" if written.group(1) == "元" else "wan") if written else amount_unit(label)
     if unit == "yuan":
-        yuan = row.parse(code, lambda v: _labelled(lambda x: parse_decimal(re.sub(r"元$", "", folded(x)), places=2), v, label))
+        yuan = row.parse(code, lambda v: _labelled(lambda x: parse_decimal(_CELL_UNIT.sub("", raw), places=2), v, label))
         return None if yuan is None else (yuan / _YUAN_PER_WAN).quantize(Decimal("0.000001"))
-    value = row.parse(code, lambda v: _labelled(lambda x: parse_decimal(x, places=6), v, label if unit else f"{label}（万元）"))
+    value = row.parse(code, lambda v: _labelled(lambda x: parse_decimal(_CELL_UNIT.sub("", raw), places=6), v,
+                                                label if "万元" in label else f"{label}（万元）"))
     if value is not None and not unit and value >= AMOUNT_CHECK_WAN:
         plain = format(value.normalize(), "f")
         yi = f"（即 {format((value / _YUAN_PER_WAN).normalize(), 'f')} 亿元）" if value >= _YUAN_PER_WAN else ""

@@ -782,17 +782,21 @@ def test_amounts_named_in_yuan_are_converted_and_a_huge_amount_in_a_column_witho
         return bulk(tmp_path / name)
 
     in_yuan = _renamed([good_row(**{"行政处罚决定书文号": "Y1", "罚款金额（万元）": "30000"}),
-                        good_row(**{"行政处罚决定书文号": "Y2", "罚款金额（万元）": "1500.5元"})], "罚款金额（万元）", "罚款金额（元）")
+                        good_row(**{"行政处罚决定书文号": "Y2", "罚款金额（万元）": "1500.5元"}),
+                        good_row(**{"行政处罚决定书文号": "Y3", "罚款金额（万元）": "3万元"}),  # the cell's own unit wins
+                        good_row(**{"行政处罚决定书文号": "Y4", "罚款金额（万元）": "1.5万"})], "罚款金额（万元）", "罚款金额（元）")
     report = imported("yuan.csv", in_yuan)
-    assert (report.outcome, report.created, report.warnings) == ("imported", 2, []), report.lines()
-    facts = {f.decision_no: f for f in CreditFact.objects.filter(decision_no__in=["Y1", "Y2"])}
-    assert facts["Y1"].fine_wan == Decimal("3") and facts["Y2"].fine_wan == Decimal("0.15005")
+    assert (report.outcome, report.created, report.warnings) == ("imported", 4, []), report.lines()
+    facts = {f.decision_no: f for f in CreditFact.objects.filter(decision_no__in=["Y1", "Y2", "Y3", "Y4"])}
+    assert [facts[n].fine_wan for n in ("Y1", "Y2", "Y3", "Y4")] == [Decimal("3"), Decimal("0.15005"), Decimal("3"), Decimal("1.5")]
     assert facts["Y1"].received["cf_nr_fk"] == "30000"  # as the department sent it
 
     no_unit = _renamed([good_row(**{"行政处罚决定书文号": "N1", "罚款金额（万元）": "30000"}),
-                        good_row(**{"行政处罚决定书文号": "N2", "罚款金额（万元）": "5"})], "罚款金额（万元）", "罚款金额")
+                        good_row(**{"行政处罚决定书文号": "N2", "罚款金额（万元）": "5"}),
+                        good_row(**{"行政处罚决定书文号": "N3", "罚款金额（万元）": "5,000元"})], "罚款金额（万元）", "罚款金额")
     report = imported("no-unit.csv", no_unit)
-    assert (report.outcome, report.created, report.error_rows) == ("imported", 2, 0)
+    assert (report.outcome, report.created, report.error_rows) == ("imported", 3, 0)
+    assert CreditFact.objects.get(decision_no="N3").fine_wan == Decimal("0.5")
     [warning] = report.warnings
     assert (warning["row"], warning["column"]) == (2, "罚款金额")
     assert "罚款金额为 30000 万元（即 3 亿元），数额异常大" in warning["message"] and "“罚款金额（元）”" in warning["message"]
