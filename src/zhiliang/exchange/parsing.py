@@ -33,12 +33,18 @@ def folded(value: Any) -> str:
     return unicodedata.normalize("NFKC", cell_text(value)).strip()
 
 
+#: no date an import carries (registration, licence, sampling, decision) is earlier
+EARLIEST_DATE = datetime.date(1949, 10, 1)
+
+
 def parse_date(value: Any, *, not_after_today: bool = False) -> datetime.date:
     if isinstance(value, datetime.datetime):
         day = value.date()
     elif isinstance(value, datetime.date):
         day = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 100000:
+        if 1900 <= value <= 2100 and value == int(value):
+            raise RowError(f"日期只填写了年份“{int(value)}”，请填写完整日期（如 {int(value)}-03-15）")
         day = EXCEL_EPOCH + datetime.timedelta(days=int(value))  # an Excel serial number
     else:
         raw = folded(value)
@@ -55,6 +61,10 @@ def parse_date(value: Any, *, not_after_today: bool = False) -> datetime.date:
                 break
         else:
             raise RowError(f"无法识别的日期“{raw}”，请写成 2024-03-15 这样的格式")
+    if day < EARLIEST_DATE:
+        # a year typed into a cell formatted as a date: Excel reads 2026 as the 2026th day, 1905-07-18
+        raise RowError(f"日期 {day.isoformat()} 早于 1949 年，不像是真实的日期：单元格若只填了年份（如 2026），"
+                       "Excel 会把它当作 1905 年的某一天，请填写完整日期（如 2026-03-15）")
     if not_after_today:
         from django.utils import timezone
 

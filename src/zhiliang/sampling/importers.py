@@ -332,7 +332,9 @@ class SamplingResultImporter(Importer):
             row.error(f"内容过长（{len(batch)} 个字，最多 {LIMITS['batch']} 个）", "batch")
             return "", None
         if batch and _DATE_LIKE.match(unicodedata.normalize("NFKC", batch)):
-            return batch, row.parse("batch", lambda v: parse_date(re.sub(r"\s+", "", folded(v))))
+            # a date written as text is the same batch as an Excel date cell: 2026/2/1 and 2026-02-01 are one sample
+            day = row.parse("batch", lambda v: parse_date(re.sub(r"\s+", "", folded(v))))
+            return (day.isoformat() if day else batch), day
         return batch, None
 
     def _match(self, ctx: Context, ident: Identifier | None, name: str) -> Enterprise | None:

@@ -299,3 +299,23 @@ def test_the_import_command_acts_as_the_named_actor(tmp_path, county_user):
     path.write_bytes(csv_bytes(GOOD[0]))
     call_command("import", "enterprises", str(path), "--actor", county_user.username, stdout=io.StringIO())
     assert ChangeSet.objects.get().actor_id == county_user.pk
+
+
+def test_a_year_alone_in_an_excel_date_cell_is_an_error_not_1905():
+    """成立日期 typed as 2015 in a cell Excel formats as a date arrives as 1905-07-07 (the 2015th
+    day): it was written as the founding date. Both the number and the date before 1949 say so."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "企业名称", "所在区划", "成立日期"])
+    sheet.append([U1, "十堰华鑫汽车零部件有限公司", "茅箭区", 2015])
+    sheet.append([U2, "十堰张湾绿源食品有限公司", "张湾区", datetime.datetime(1905, 7, 7)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run(buffer.getvalue(), name="名录.xlsx")
+    assert report.outcome == importing.REJECTED and not Enterprise.objects.exists()
+    [(row2, column2, first), (row3, column3, second)] = messages(report)
+    assert (row2, column2, row3, column3) == (2, "成立日期", 3, "成立日期")
+    assert "日期只填写了年份“2015”，请填写完整日期（如 2015-03-15）" in first
+    assert "日期 1905-07-07 早于 1949 年" in second and "只填了年份" in second

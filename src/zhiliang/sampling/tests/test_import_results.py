@@ -410,3 +410,33 @@ def test_the_page_ignores_options_of_another_kind(client, city_admin, django_cap
         client.post(reverse("exchange:imports"), {"kind": "enterprises", "file": upload, "option_level": "provincial"})
     job = ImportJob.objects.get()
     assert job.options == {} and job.report["outcome"] == importing.IMPORTED
+
+
+def test_a_batch_dated_as_text_and_as_an_excel_date_is_one_sample(producers):
+    """The same bulletin sent as CSV (生产日期/批号 “2024/3/1”) and as XLSX (a date cell) made two
+    samples of one result, counted twice in the pass rates: the date is the batch either way."""
+    from openpyxl import load_workbook
+
+    data = (bf.DATA / "provincial-2024.csv").read_bytes().decode("utf-8-sig").replace(",2024-03-01,", ",2024/3/1,", 1)
+    report = run("p.csv", data=data.encode("utf-8"), level="provincial")
+    assert report.outcome == importing.IMPORTED and by_product("制动鼓").batch_no == "2024-03-01"
+    book = load_workbook(io.BytesIO(_as_xlsx((bf.DATA / "provincial-2024.csv").read_bytes())))
+    book.active["E2"] = datetime.datetime(2024, 3, 1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    again = run("p.xlsx", data=buffer.getvalue(), level="provincial")
+    assert (again.outcome, again.created, again.unchanged) == (importing.IMPORTED, 0, 4), again.lines()
+    assert Sample.objects.filter(product_name="制动鼓").count() == 1
+
+
+def _as_xlsx(csv_bytes: bytes) -> bytes:
+    import csv as csv_module
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in csv_module.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))):
+        book.active.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
