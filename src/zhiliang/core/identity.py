@@ -27,6 +27,7 @@ subclass with their owner foreign key::
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -220,3 +221,33 @@ class IdentifierBase(DomainModel):
 
     def __str__(self) -> str:
         return str(self.identifier)
+
+
+# --- personal identity numbers (GB 11643) -----------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    """The check character of an 18-digit resident identity number (GB 11643)."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def looks_like_person_id(value: str, *, check: bool = True) -> bool:
+    """An 18-character resident identity number (valid birth date and, unless ``check`` is
+    false, check character) or an old 15-digit one with a valid birth date."""
+    code = value.upper()
+    if re.fullmatch(r"\d{17}[\dX]", code):
+        birth = code[6:14]
+        if check and code[17] != id_check_char(code[:17]):
+            return False
+    elif re.fullmatch(r"\d{15}", code):
+        birth = "19" + code[6:12]
+    else:
+        return False
+    try:
+        born = datetime.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+    except ValueError:
+        return False
+    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()

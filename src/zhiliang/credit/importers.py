@@ -52,6 +52,7 @@ from typing import Any, ClassVar
 
 from zhiliang.core.models import Department
 from zhiliang.core.rules import overrides_read_once
+from zhiliang.core.identity import id_check_char, looks_like_person_id  # noqa: F401 — used here and by bulk, facts_read
 from zhiliang.core.uscc import validate_uscc
 from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
 from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_list, text
@@ -78,34 +79,6 @@ PLACEHOLDERS = {"/", "-", "—", "——", "--", "－", "无"}
 
 #: legacy entity codes: column suffix → key in ``party_codes``
 LEGACY_CODES = {"gszc": "regno", "zzjg": "orgcode", "swdj": "taxno", "sydw": "institution", "shzz": "social_org"}
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_check_char(first17: str) -> str:
-    """The check character of an 18-digit resident identity number (GB 11643)."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
-
-
-def looks_like_person_id(value: str) -> bool:
-    """An 18-character resident identity number (valid birth date and check character) or an
-    old 15-digit one with a valid birth date."""
-    code = value.upper()
-    if re.fullmatch(r"\d{17}[\dX]", code):
-        birth = code[6:14]
-        if code[17] != id_check_char(code[:17]):
-            return False
-    elif re.fullmatch(r"\d{15}", code):
-        birth = "19" + code[6:12]
-    else:
-        return False
-    try:
-        born = datetime.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
-    except ValueError:
-        return False
-    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
-
 
 def mask_id(value: str) -> str:
     """All but the last 4 characters masked (RULES.md: personal identity numbers are never public)."""

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from zhiliang.core.identity import orgcode_check_char
+from zhiliang.core.identity import id_check_char, orgcode_check_char
 from zhiliang.core.uscc import ALPHABET, make_uscc
 
 # --- places -------------------------------------------------------------------------------
@@ -358,14 +358,6 @@ def make_uscc_for(division: str, *, kind: str = "91", orgcode: str) -> str:
     """A valid USCC: registration kind (91 enterprise, 92 个体工商户, 93 农民专业合作社,
     12 事业单位), the registering authority's division code, the organisation code."""
     return make_uscc(kind + division + orgcode)
-
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def id_check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of a resident ID number."""
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def fake_id_number(rng: random.Random, county_code: str, *, born_from: int = 1958, born_to: int = 1996) -> str:

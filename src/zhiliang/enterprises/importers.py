@@ -23,6 +23,8 @@ from typing import Any, ClassVar
 
 from zhiliang.core.models import Region
 from zhiliang.core.permissions import has_perm, restrict
+from zhiliang.core.audit import mask_value
+from zhiliang.core.identity import looks_like_person_id
 from zhiliang.core.uscc import division_code, validate_uscc
 from zhiliang.exchange.importing import (
     CREATED,
@@ -100,6 +102,11 @@ def _key(name: str) -> str:
 
 def parse_uscc(value: Any) -> str:
     result = validate_uscc(text(value))
+    # a person's identity number in the USCC column: say so, rather than accept it (a valid one can pass
+    # the USCC checks, and the enterprise's public page would show it) or ask for another check digit
+    if looks_like_person_id(result.code, check=result.valid):
+        raise RowError(f"“{mask_value(result.code)}”是个人身份证号码，不是统一社会信用代码：请填写营业执照上的 18 位统一社会信用代码"
+                       "（个体工商户以 92 开头）；没有统一社会信用代码的，本列留空")
     if not result.valid:
         raise RowError(f"统一社会信用代码“{result.code}”无效：{result.message}")
     return result.code

@@ -319,3 +319,16 @@ def test_a_year_alone_in_an_excel_date_cell_is_an_error_not_1905():
     assert (row2, column2, row3, column3) == (2, "成立日期", 3, "成立日期")
     assert "日期只填写了年份“2015”，请填写完整日期（如 2015-03-15）" in first
     assert "日期 1905-07-07 早于 1949 年" in second and "只填了年份" in second
+
+
+@pytest.mark.parametrize(("number", "how"), [("420302198001011195", "a valid ID that passes every USCC check"),
+                                             ("420302198505050016", "an ID whose last digit is wrong")])
+def test_a_persons_identity_number_in_the_uscc_column_is_named_as_such(number, how):
+    """A valid identity number that happens to pass the USCC checks was created as an enterprise
+    whose public page showed it; a wrong one was answered “校验码应为 7”, inviting the clerk to
+    change a person's number. Both are refused as what they are, masked."""
+    report = run(csv_bytes(GOOD[0].replace(U1, number)))
+    assert report.outcome == importing.REJECTED and not Enterprise.objects.exists(), how
+    [(row, column, message)] = messages(report)
+    assert (row, column) == (2, "统一社会信用代码") and "是个人身份证号码，不是统一社会信用代码" in message
+    assert number not in message and number[-4:] in message
