@@ -196,11 +196,14 @@ class FastPenaltyRows:
             raw_name, raw_code = key
             name = squeezed(raw_name)
             code = uscc(raw_code) if raw_code is not None and raw_code.strip() else ""
+            named = ctx.cache["dept_by_uscc"].get(code) if code else None
+            named = named or ctx.cache["dept_by_name"].get(name)
             department = ctx.cache["source"]
             if department is not None:
+                if named is not None and named.pk not in ctx.cache["source_lineage"]:
+                    raise Fallback  # another department's record: ``prepare`` says so
                 return department, name or department.name, code or ""
-            department = ctx.cache["dept_by_uscc"].get(code) if code else None
-            department = department or ctx.cache["dept_by_name"].get(name)
+            department = named
             if department is None and not name and not code:
                 raise Fallback
             return department, name or (department.name if department else ""), code or ""

@@ -231,6 +231,8 @@ class _DoubleImporter(Importer):
             if department is None:
                 raise FileError(f"来源部门“{code}”不存在：--source 应为部门代码（如 sy-amr）")
             ctx.cache["source"] = department
+        #: the source and its predecessors: rows may name any of them (read here: the checks may run in a thread)
+        ctx.cache["source_lineage"] = set(ctx.cache["source"].lineage_ids()) if ctx.cache["source"] else set()
         _may_import_for(ctx.actor, ctx.cache["source"])
         ctx.cache["today"] = _today()
         #: RULE_CREDIT_LOW_FINE_WAN read once per file (a query per row would cost more than the row)
@@ -355,11 +357,16 @@ class _DoubleImporter(Importer):
         c = self.cols
         name = re.sub(r"\s+", "", clean(row.get(c["source_name"])))
         code = self._uscc(row, c["source_code"], "数据来源单位统一社会信用代码")
+        named = ctx.cache["dept_by_uscc"].get(code) if code else None
+        named = named or ctx.cache["dept_by_name"].get(name)
         if ctx.cache["source"] is not None:
             department = ctx.cache["source"]
+            if named is not None and named.pk not in ctx.cache["source_lineage"]:
+                # another department's record: it would be filed as the uploader's own (and duplicated when its owner imports it)
+                row.error(f"数据来源单位“{named.name}”不是导入时指定的来源部门“{department.name}”：只能导入本部门的数据，"
+                          "其他部门的记录由该部门导入", c["source_name"] if name else c["source_code"])
             return department, name or department.name, code or ""
-        department = ctx.cache["dept_by_uscc"].get(code) if code else None
-        department = department or ctx.cache["dept_by_name"].get(name)
+        department = named
         if department is None and not name and not code:
             row.error("未指明数据来源单位：请填写“数据来源单位”列，或导入时指定来源部门（--source 部门代码）", c["source_name"])
         return department, name or (department.name if department else ""), code or ""

@@ -560,12 +560,12 @@ def test_a_bulk_import_that_fails_keeps_nothing_and_can_be_run_again(tmp_path):
     sets = ChangeSet.objects.count()
     calls = []
     with pytest.raises(ZeroDivisionError):
-        bulk(path, source="mj-amr", batch_size=2, progress=lambda *_: calls.append(1) or (len(calls) > 1 and 1 / 0))
+        bulk(path, source="sy-amr", batch_size=2, progress=lambda *_: calls.append(1) or (len(calls) > 1 and 1 / 0))
     assert not CreditFact.objects.exists() and not DomainEvent.objects.filter(name__startswith="credit.fact").exists()
     assert ChangeSet.objects.count() == sets
 
-    report = bulk(path, source="mj-amr")
-    assert (report.outcome, report.created) == ("imported", 5) and CreditFact.objects.filter(source_key="mj-amr").count() == 5
+    report = bulk(path, source="sy-amr")
+    assert (report.outcome, report.created) == ("imported", 5) and CreditFact.objects.filter(source_key="sy-amr").count() == 5
 
 
 def test_a_department_imports_its_own_records_and_is_told_so_for_the_file_not_on_each_row(tmp_path, department_user, county_user):
@@ -803,3 +803,22 @@ def test_amounts_named_in_yuan_are_converted_and_a_huge_amount_in_a_column_witho
     assert report.warning_lines() == [f"第 2 行，列“罚款金额”：{warning['message']}"]
     assert CreditFact.objects.get(decision_no="N1").fine_wan == Decimal("30000")
     assert report.as_dict()["warnings"] == report.warnings
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_another_departments_record_is_not_filed_as_the_uploaders_own(tmp_path, way):
+    """The upload page fills in the uploader's department as the source: a row whose 数据来源单位
+    names another department was stored as the uploader's (and the owner's own import later
+    made a second fact of it). It is an error on that row; a row naming the source or no known
+    department is the source's."""
+    rows = [good_row(**{"行政处罚决定书文号": "D1", "数据来源单位": "十堰市商务局"}),
+            good_row(**{"行政处罚决定书文号": "D2"}),  # 数据来源单位 十堰市市场监督管理局
+            good_row(**{"行政处罚决定书文号": "D3", "数据来源单位": "商务局执法大队"})]  # not a department we know
+    if way == "per_row":
+        report = run("d.csv", data=csv_file(rows), source="sy-com")
+    else:
+        (tmp_path / "d.csv").write_bytes(csv_file(rows))
+        report = bulk(tmp_path / "d.csv", source="sy-com")
+    assert report.outcome == "rejected" and not CreditFact.objects.exists()
+    assert [(e["row"], e["column"]) for e in report.errors] == [(3, "数据来源单位")]
+    assert report.errors[0]["message"].startswith("数据来源单位“十堰市市场监督管理局”不是导入时指定的来源部门“十堰市商务局”")
