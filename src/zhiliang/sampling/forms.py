@@ -513,9 +513,19 @@ def lab_choices():
     return [("", _("全部"))] + [(str(pk), name) for pk, name in TestingAgency.objects.order_by("name").values_list("pk", "name")]
 
 
-def plan_choices():
+def plan_choices(user=None):
+    """The plans ``user`` may see (another county's draft is not even named)."""
     return [("", _("全部"))] + [(code, f"{code} {title}") for code, title in
-                                SamplingPlan.objects.order_by("-year", "code").values_list("code", "title")[:300]]
+                                SamplingPlan.objects.restrict(user, "view").order_by("-year", "code").values_list("code", "title")[:300]]
+
+
+class _PlanChoices:
+    """The ``plan`` filter offers the plans the signed-in user may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = kwargs.get("request")
+        self.filters["plan"].extra["choices"] = plan_choices(request.user if request is not None else None)
 
 
 def county_choices():
@@ -535,9 +545,9 @@ class PlanUIFilterSet(_UIFilterSet, SamplingPlanFilterSet):
         self.filters["q"].label = _("计划编号或名称")
 
 
-class SampleUIFilterSet(_UIFilterSet, SampleFilterSet):
+class SampleUIFilterSet(_PlanChoices, _UIFilterSet, SampleFilterSet):
     ui_fields = ("q", "plan", "status", "conclusion", "level", "region", "category", "lab", "place")
-    plan = ChoiceFilter(field_name="plan__code", label=_("抽查计划"), choices=plan_choices, empty_label=None)
+    plan = ChoiceFilter(field_name="plan__code", label=_("抽查计划"), choices=[], empty_label=None)
     status = ChoiceFilter(choices=SampleStatus.choices, label=_("状态"), empty_label=_("全部"))
     conclusion = ChoiceFilter(choices=Conclusion.choices, label=_("检验结论"), empty_label=_("全部"))
     level = ChoiceFilter(choices=Level.choices, label=_("抽查层级"), empty_label=_("全部"))
@@ -551,9 +561,9 @@ class SampleUIFilterSet(_UIFilterSet, SampleFilterSet):
         self.filters["q"].label = _("样品编号、产品或企业名称")
 
 
-class TaskUIFilterSet(_UIFilterSet, SamplingTaskFilterSet):
+class TaskUIFilterSet(_PlanChoices, _UIFilterSet, SamplingTaskFilterSet):
     ui_fields = ("plan", "region", "status", "category")
-    plan = ChoiceFilter(field_name="plan__code", label=_("抽查计划"), choices=plan_choices, empty_label=None)
+    plan = ChoiceFilter(field_name="plan__code", label=_("抽查计划"), choices=[], empty_label=None)
     region = RegionChoiceFilter(field_name="region", label=_("县市区"), choices=county_choices)
     status = ChoiceFilter(choices=TaskStatus.choices, label=_("状态"), empty_label=_("全部"))
     category = CategoryChoiceFilter(field_name="category", label=_("产品类别"), choices=category_choices)

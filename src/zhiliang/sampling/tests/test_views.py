@@ -630,3 +630,12 @@ def test_the_sampling_tabs_offer_only_the_pages_each_role_may_open(client, world
         for link in sorted(set(staff_links.findall(html))):
             assert client.get(link).status_code == 200, (user, link)
     assert f'href="{reverse("sampling:import-review")}"' in html  # the county's own tabs are all there
+
+
+def test_the_plan_filter_names_only_the_plans_the_user_may_see(client, world, county_user):
+    """The 抽查计划 list above tasks and samples named every plan in the city, other counties'
+    drafts included, while their pages were 404s."""
+    make_plan(code="ZS-2024-99", approve=False, region_code="420323", department_code="zs-amr")
+    for name in ("sampling:task-list", "sampling:sample-list"):
+        html = text(page(login(client, county_user), reverse(name)))
+        assert f'<option value="{world.plan.code}">' in html and "ZS-2024-99" not in html, name
