@@ -324,6 +324,15 @@ class Sample(DomainModel):
     def __str__(self) -> str:
         return f"{self.sample_no} {self.product_name}"
 
+    @property
+    def batch_label(self) -> str:
+        """生产日期/批号 as the pages and the notice print it: the batch, the production date
+        beside it when it says more (“B230815（2023-08-15）”), or the date alone."""
+        day = self.production_date.isoformat() if self.production_date else ""
+        if self.batch_no and day and day != self.batch_no:
+            return f"{self.batch_no}（{day}）"
+        return self.batch_no or day or "—"
+
 
 class SampleAttachment(DomainModel):
     """样品附件 — page captures and the purchase record of an online sample, photos, the

@@ -402,6 +402,14 @@ def test_an_enterprise_sees_its_own_results_prints_the_notice_and_objects_in_tim
     assert "不合格" in html and deadline.isoformat() in html and 'id="objection-form"' in html
     notice = text(page(company, reverse("sampling:sample-notice", args=[own.pk])))
     assert "检验结果告知书" in notice and own.sample_no in notice and "硬度" in notice and "window.print()" in notice
+    # a production date without a batch number is printed (the notice showed “—”)
+    with as_system():
+        Sample.objects.filter(pk=own.pk).update(batch_no="", production_date=datetime.date(2024, 3, 1))
+    assert "2024-03-01" in text(page(company, reverse("sampling:sample-notice", args=[own.pk])))
+    assert "2024-03-01" in text(page(company, reverse("sampling:my-sample-detail", args=[own.pk])))
+    with as_system():
+        Sample.objects.filter(pk=own.pk).update(batch_no="B230815")
+    assert "B230815（2024-03-01）" in text(page(company, reverse("sampling:sample-notice", args=[own.pk])))
 
     response = company.post(reverse("sampling:my-sample-objection", args=[own.pk]), {"reason": "硬度检测位置不当，申请复检"})
     assert response.status_code == 302
