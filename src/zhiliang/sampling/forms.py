@@ -86,8 +86,7 @@ class PlanForm(forms.ModelForm):
     risk_A = forms.DecimalField(label=_("A 类抽查比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2)
     risk_B = forms.DecimalField(label=_("B 类抽查比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2)
     risk_C = forms.DecimalField(label=_("C 类抽查比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2)
-    risk_D = forms.DecimalField(label=_("D 类抽查比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2,
-                                help_text=_("留空按规则默认值（A 5%、B 10%、C 30%、D 60%）；信用中心尚未分类的企业按 B 类"))
+    risk_D = forms.DecimalField(label=_("D 类抽查比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2)
 
     FIELDS = ("code", "title", "year", "level", "kind", "place", "region", "department", "organiser_name", "categories",
               "exclude_local_inspectors", "starts_on", "ends_on", "description")
@@ -105,7 +104,11 @@ class PlanForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user=None, **kwargs):
+        from .rules import credit_class_ratios
+
         super().__init__(*args, **kwargs)
+        in_force = "、".join(f"{cls} {format((ratio * 100).normalize(), 'f')}%" for cls, ratio in credit_class_ratios(timezone.localdate()).items())
+        self.fields["risk_D"].help_text = _("留空按现行规则（%(ratios)s）；信用中心尚未分类的企业按 B 类") % {"ratios": in_force}
         self.fields["region"].queryset = regions_where(user, SamplingPlan, "add" if not self.instance.pk else "change")
         self.fields["department"].queryset = Department.objects.filter(valid_to__isnull=True).order_by("region__sort_order", "code")
         self.fields["categories"].queryset = ProductCategory.objects.order_by("sort_order", "code")

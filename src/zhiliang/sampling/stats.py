@@ -416,7 +416,7 @@ def _explain(year: int, levels: tuple[str, ...], n: int, rows: list[RankRow]) ->
     if not ranked:
         lines.append(f"{year}年没有任何县市区的{level_names}抽查结果，无法排名，不标记末位。")
     else:
-        lines.append(f"末位 {n} 名当年不得评为A等（纲要§五(一)，规则 RULE_SAMPLING_BOTTOM_COUNTIES）：{_names(bottom) or '无'}。")
+        lines.append(f"末位 {n} 名当年不得评为A等（纲要§五(一)；名次数见规则管理中的“省级及以上抽查合格率排名末位、当年不得评为A等的县市区数”）：{_names(bottom) or '无'}。")
         if len(bottom) > n:
             lines.append(f"末位第 {n} 名处合格率相同的县市区均列入末位，因此共 {len(bottom)} 个（不以抽签等方式取舍）。")
         best_rate = ranked[0].rate

@@ -435,7 +435,8 @@ def _pool_preview(draw: Draw) -> dict:
             handle = gzip.open(raw) if head == b"\x1f\x8b" else raw
             first = handle.readline()
             out["header"] = json.loads(first) if first.strip() else {}
-            for line in handle:
+            # line by line after the header (iterating a Django File starts again from its first byte)
+            for line in iter(handle.readline, b""):
                 if b'"excluded":""' in line or not line.strip():
                     continue
                 item = json.loads(line)

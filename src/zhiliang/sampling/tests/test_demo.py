@@ -158,6 +158,11 @@ def test_draw_records_verify_and_list_their_exclusions():
         text = engine.decompress(stored.read()).decode("utf-8")
     assert "6个月内不得重复抽查" in text and "省级" in text
     assert "不在经营" in text
+    # the draw page lists them from the file, without its header line (it showed as a blank row with the count)
+    from zhiliang.sampling.views import MAX_EXCLUSIONS_SHOWN, _pool_preview
+
+    shown = _pool_preview(late)["exclusions"]
+    assert len(shown) == min(late.excluded_count, MAX_EXCLUSIONS_SHOWN) and all(item.get("key") and item["excluded"] for item in shown)
 
 
 def test_samples_in_every_state_at_factory_market_and_online():

@@ -203,7 +203,7 @@ def test_the_ranking_marks_the_bottom_three_and_shares_ranks_on_equal_rates():
     assert next(r for r in ranking.rows if r.name == "郧西县").note == "与竹山县并列；末位，当年不得评为A等"
     assert [r.name for r in ranking.unranked] == ["竹溪县", "丹江口市", "十堰经济技术开发区", "武当山旅游经济特区"]
     assert all(not r.bottom and r.note == "无结果，不参与排名" for r in ranking.unranked)
-    assert ranking.explanation[2] == "末位 3 名当年不得评为A等（纲要§五(一)，规则 RULE_SAMPLING_BOTTOM_COUNTIES）：郧西县、竹山县、房县。"
+    assert ranking.explanation[2] == "末位 3 名当年不得评为A等（纲要§五(一)；名次数见规则管理中的“省级及以上抽查合格率排名末位、当年不得评为A等的县市区数”）：郧西县、竹山县、房县。"
     assert "竹溪县、丹江口市、十堰经济技术开发区、武当山旅游经济特区 2025年无国家级、省级抽查结果，不参与排名" in ranking.explanation[-1]
 
 
