@@ -34,6 +34,7 @@ from zhiliang.exchange.parsing import folded, parse_date, split_list
 from .choices import PartyKind
 # importers imports this module inside its functions only: no cycle
 from .importers import LIGHT_CATEGORIES as _LIGHT
+from .importers import document_number
 from .importers import PLACEHOLDERS as _PLACEHOLDERS
 from .importers import FactRow as _FactRow
 from .importers import looks_like_person_id as _looks_like_person_id
@@ -259,7 +260,7 @@ class FastPenaltyRows:
         clean, code_text = _clean, _code
 
         name = _name(name_c)
-        record_id = _WS.sub("", clean(number_c))
+        record_id = document_number(clean(number_c))
         if not name or not record_id or not _present(decided_c):
             raise Fallback
         decided_on = self.m_date[decided_c]

@@ -80,6 +80,17 @@ PLACEHOLDERS = {"/", "-", "—", "——", "--", "－", "无"}
 #: legacy entity codes: column suffix → key in ``party_codes``
 LEGACY_CODES = {"gszc": "regno", "zzjg": "orgcode", "swdj": "taxno", "sydw": "institution", "shzz": "social_org"}
 
+_YEAR_BRACKETS = re.compile(r"[\[(【〔［]\s*(\d{4})\s*[\])】〕］]")
+
+
+def document_number(value: str) -> str:
+    """A 文号 as one record's key, however it was typed: blanks removed, full-width letters and
+    digits folded (NFKC), the year's brackets written 〔〕 (十市监处罚[2026]101号, (2026),
+    （２０２６） → 〔2026〕) — the same decision sent twice in two forms is one fact."""
+    folded_ = unicodedata.normalize("NFKC", re.sub(r"\s+", "", value))
+    return _YEAR_BRACKETS.sub(r"〔\1〕", folded_)
+
+
 def mask_id(value: str) -> str:
     """All but the last 4 characters masked (RULES.md: personal identity numbers are never public)."""
     return "*" * max(len(value) - 4, 0) + value[-4:] if value else ""
@@ -246,7 +257,7 @@ class _DoubleImporter(Importer):
         name = entity_name(row.get(c["name"]))
         if not name:
             row.error("行政相对人名称为空", c["name"])
-        record_id = re.sub(r"\s+", "", clean(row.get(c["number"])))
+        record_id = document_number(clean(row.get(c["number"])))
         if not record_id:
             row.error(f"{self._number_label}为空", c["number"])
         decided_on = self._date(row, c["decided_on"], not_after=today)

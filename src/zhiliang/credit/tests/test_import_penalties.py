@@ -822,3 +822,24 @@ def test_another_departments_record_is_not_filed_as_the_uploaders_own(tmp_path, 
     assert report.outcome == "rejected" and not CreditFact.objects.exists()
     assert [(e["row"], e["column"]) for e in report.errors] == [(3, "数据来源单位")]
     assert report.errors[0]["message"].startswith("数据来源单位“十堰市市场监督管理局”不是导入时指定的来源部门“十堰市商务局”")
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_one_decision_typed_in_two_forms_is_one_fact(tmp_path, way):
+    """十市监处罚〔２０２６〕１１２号 (full-width digits) and 〔2026〕112号, (2026)102号 and 〔2026〕102号
+    were two facts each — a duplicate penalty adds to the enterprise's risk score. The 文号 is
+    folded to one form: the same number twice in one file is an error on the second row, and a
+    later file in the other form finds the fact."""
+    def imported(name, rows):
+        if way == "per_row":
+            return run(name, data=csv_file(rows), good_rows=True)
+        (tmp_path / name).write_bytes(csv_file(rows))
+        return bulk(tmp_path / name, good_rows=True)
+
+    first = imported("a.csv", [good_row(**{"行政处罚决定书文号": "十市监处罚〔２０２６〕１１２号"}),
+                                good_row(**{"行政处罚决定书文号": "十市监处罚(2026)102号"}),
+                                good_row(**{"行政处罚决定书文号": "十市监处罚〔2026〕102号"})])
+    assert (first.created, first.error_rows) == (2, 1) and first.errors[0]["row"] == 4
+    assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"十市监处罚〔2026〕112号", "十市监处罚〔2026〕102号"}
+    again = imported("b.csv", [good_row(**{"行政处罚决定书文号": "十市监处罚[2026]112号"})])
+    assert (again.created, again.error_rows) == (0, 0) and CreditFact.objects.count() == 2  # the fact (its cells as now received)
