@@ -347,6 +347,11 @@ def map_columns(importer: Importer, table: Table) -> tuple[dict[int, str], list[
             duplicates.append(header)
         else:
             mapping[position] = code
+    filled = [h for h in table.header if h]
+    if len(filled) == 1 and unknown == filled:
+        # a table published with its title above the header (a merged cell across the columns)
+        first = importer.columns[0].label if importer.columns else ""
+        return mapping, [f"第 1 行“{filled[0]}”像是标题，不是表头：请删除表格上方的标题行，使列名（如“{first}”）位于第 1 行后重新导入"]
     errors = []
     if unknown:
         errors.append(f"无法识别的列：{'、'.join(f'“{h}”' for h in unknown)}")

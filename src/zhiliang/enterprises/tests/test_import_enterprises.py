@@ -332,3 +332,22 @@ def test_a_persons_identity_number_in_the_uscc_column_is_named_as_such(number, h
     [(row, column, message)] = messages(report)
     assert (row, column) == (2, "统一社会信用代码") and "是个人身份证号码，不是统一社会信用代码" in message
     assert number not in message and number[-4:] in message
+
+
+def test_a_title_row_above_the_header_is_named_as_such():
+    """Published tables carry a title above the header (one merged cell): the file was refused
+    with the title as an “unknown column” and every column “missing”. It says what to do."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年十堰市企业名录（第3批）", None, None])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["统一社会信用代码", "企业名称", "所在区划"])
+    sheet.append([U1, "十堰华鑫汽车零部件有限公司", "茅箭区"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run(buffer.getvalue(), name="名录.xlsx")
+    assert report.outcome == importing.REFUSED and not Enterprise.objects.exists()
+    assert report.file_errors == ["第 1 行“2026年十堰市企业名录（第3批）”像是标题，不是表头：请删除表格上方的标题行，"
+                                  "使列名（如“统一社会信用代码”）位于第 1 行后重新导入"]
