@@ -296,6 +296,10 @@ class SamplingResultImporter(Importer):
             return None
         producer_county = data["producer_region"] if _is_county(data["producer_region"]) else None
         data["region"] = sampled_region or producer_county or plan_region
+        if place_text and sampled_region is None and data["region"] is not None:
+            how = "生产企业所在地" if producer_county else "抽查计划的区划"
+            row.warn(f"“{place_text}”中没有本市的县市区：样品按{how}记入“{data['region'].name}”；如有误，请写明县市区（如“某超市（茅箭区）”）",
+                     "sampled_place")
 
         key = content_key(data["product_name"], data["model"], data["batch_no"], producer_name, data["sampled_unit_name"],
                           data["trademark"], sampled_on.isoformat(), clean(row.get("report_no")))

@@ -440,3 +440,15 @@ def _as_xlsx(csv_bytes: bytes) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def test_a_place_naming_no_county_of_the_city_is_written_with_a_reminder(producers):
+    """抽样单位/地区 “某茶叶店（不存在县）” was filed under a county without a word: the row is
+    written where the producer is, and the report says so on that row and column."""
+    data = (bf.DATA / "provincial-2024.csv").read_bytes().decode("utf-8-sig").replace(",茅箭区,2024-04-10,", ",某茶叶店（不存在县）,2024-04-10,", 1)
+    report = run("p.csv", data=data.encode("utf-8"), level="provincial")
+    assert (report.outcome, report.created, report.error_rows) == (importing.IMPORTED, 4, 0)
+    [warning] = report.warnings
+    assert (warning["row"], warning["column"]) == (2, "抽样单位/地区")
+    assert warning["message"].startswith("“某茶叶店（不存在县）”中没有本市的县市区：样品按生产企业所在地记入“茅箭区”")
+    assert by_product("制动鼓").region.code == "420302"
