@@ -409,7 +409,7 @@ class SamplingResultImporter(Importer):
             region = ctx.cache["lookups"].region_from_address(organiser) if organiser else None
             if not _is_county(region):
                 column = "organiser" if "organiser" in row.headers else None
-                row.error("县级抽查结果须写明组织机关所在的县市区（如“竹山县市场监督管理局”）：请用 --organiser 选项或“组织机关”列", column)
+                row.error("县级抽查结果须写明组织机关所在的县市区（如“竹山县市场监督管理局”）：请在导入页的“组织机关”中填写（命令行 --organiser），或在文件中加“组织机关”列", column)
                 return None, None, None
         else:
             region = regions[CITY_CODE]

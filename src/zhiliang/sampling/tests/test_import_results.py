@@ -168,7 +168,7 @@ def test_county_bulletins_name_their_county():
     data = f"产品名称,受检单位,抽查时间,检验结论\n绿茶,{bf.TEA},2024-04-12,合格\n".encode()
     report = run("county.csv", data=data, level="county")
     assert report.outcome == importing.REJECTED
-    assert messages(report) == [(2, "", "县级抽查结果须写明组织机关所在的县市区（如“竹山县市场监督管理局”）：请用 --organiser 选项或“组织机关”列")]
+    assert messages(report) == [(2, "", "县级抽查结果须写明组织机关所在的县市区（如“竹山县市场监督管理局”）：请在导入页的“组织机关”中填写（命令行 --organiser），或在文件中加“组织机关”列")]
     report = run("county.csv", data=data, level="county", organiser="竹山县市场监督管理局")
     assert report.outcome == importing.IMPORTED and Sample.objects.get().plan.region.code == "420323"
 
