@@ -100,6 +100,10 @@ def _key(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split()).lower()
 
 
+#: ``Enterprise.name``'s length
+NAME_LIMIT = Enterprise._meta.get_field("name").max_length
+
+
 def parse_uscc(value: Any) -> str:
     result = validate_uscc(text(value))
     # a person's identity number in the USCC column: say so, rather than accept it (a valid one can pass
@@ -233,7 +237,9 @@ class EnterpriseImporter(Importer):
         name = re.sub(r"\s+", "", text(row.get("name", ""))).replace("(", "（").replace(")", "）")
         if uscc:
             data["uscc"] = uscc
-        if name:
+        if len(name) > NAME_LIMIT:  # checked with the rest, not by the model after every other error is fixed
+            row.error(f"企业名称过长（{len(name)} 个字，最多 {NAME_LIMIT} 个）", "name")
+        elif name:
             data["name"] = name
         else:
             row.error("企业名称为空", "name")

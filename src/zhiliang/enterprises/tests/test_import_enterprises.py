@@ -114,9 +114,10 @@ def test_a_changed_row_updates_only_the_changed_fields():
         (GOOD[0].replace(",500,", ",-20,"), "注册资本（万元）", "不能为负数"),
         (GOOD[0].replace(",500,", ",五百,"), "注册资本（万元）", "不是数字"),
         (GOOD[0].replace("十堰华鑫汽车零部件有限公司", ""), "企业名称", "企业名称为空"),
+        (GOOD[0].replace("十堰华鑫汽车零部件有限公司", "十堰" * 80), "企业名称", "企业名称过长（160 个字，最多 150 个）"),
     ],
     ids=["uscc-check", "date-feb-30", "date-month", "date-text", "region", "category", "status", "capital-negative",
-         "capital-text", "name-empty"],
+         "capital-text", "name-empty", "name-too-long"],
 )
 def test_each_error_is_reported_with_row_column_and_reason_and_nothing_is_written(line, column, expected):
     report = run(csv_bytes(GOOD[1], line))
