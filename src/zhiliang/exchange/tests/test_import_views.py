@@ -51,6 +51,7 @@ def test_upload_runs_the_job_and_shows_the_report(client, city_admin, django_cap
     assert job.change_set == cs and cs.reason == "三月名录" and cs.actor_id == city_admin.pk
     page = client.get(response["Location"]).content.decode()
     assert "已导入" in page and reverse("core:changeset-detail", args=[cs.pk]) in page
+    assert f"<dd>CSV（编码 {job.report['encoding']}）</dd>" in page  # the encoding the file was read in, as the command says it
     assert "hx-trigger" not in page  # finished: no more polling
 
 
