@@ -95,7 +95,9 @@ def _check_plan(plan: SamplingPlan) -> None:
     if plan.starts_on and plan.ends_on and plan.ends_on < plan.starts_on:
         errors["ends_on"] = f"结束日期 {plan.ends_on:%Y-%m-%d} 早于开始日期 {plan.starts_on:%Y-%m-%d}"
     if plan.year and not 2000 <= plan.year <= 2100:
-        errors["year"] = f"年度 {plan.year} 无效"
+        errors["year"] = f"年度 {plan.year} 无效：应在 2000 至 2100 之间"
+    elif plan.year and plan.starts_on and not plan.year - 1 <= plan.starts_on.year <= plan.year:  # a year's plan may start the December before
+        errors["starts_on"] = f"开始日期 {plan.starts_on:%Y-%m-%d} 与计划年度 {plan.year} 年不符"
     if plan.code and SamplingPlan.objects.filter(code=plan.code).exclude(pk=plan.pk).exists():
         errors["code"] = f"计划编号“{plan.code}”已被使用"
     if errors:

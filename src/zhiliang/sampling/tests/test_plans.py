@@ -72,6 +72,10 @@ def test_the_organiser_must_fit_the_level_and_the_code_be_unique():
         draft(department=department("zw-amr"))
     with pytest.raises(ValidationError, match="结束日期 2024-01-01 早于开始日期 2024-06-01"):
         draft(starts_on=D(2024, 6, 1), ends_on=D(2024, 1, 1))
+    with pytest.raises(ValidationError, match="开始日期 2030-01-01 与计划年度 2024 年不符"):
+        draft(starts_on=D(2030, 1, 1), ends_on=D(2030, 12, 31))
+    with pytest.raises(ValidationError, match="年度 1900 无效：应在 2000 至 2100 之间"):
+        draft(year=1900)
     draft()
     with pytest.raises(ValidationError, match="计划编号“SY-MJ-2024-01”已被使用"):
         draft()
