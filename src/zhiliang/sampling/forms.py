@@ -109,8 +109,15 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         in_force = "、".join(f"{cls} {format((ratio * 100).normalize(), 'f')}%" for cls, ratio in credit_class_ratios(timezone.localdate()).items())
         self.fields["risk_D"].help_text = _("留空按现行规则（%(ratios)s）；信用中心尚未分类的企业按 B 类") % {"ratios": in_force}
-        self.fields["region"].queryset = regions_where(user, SamplingPlan, "add" if not self.instance.pk else "change")
-        self.fields["department"].queryset = Department.objects.filter(valid_to__isnull=True).order_by("region__sort_order", "code")
+        from .services.plans import PLAN_REGION_LEVELS
+
+        regions = regions_where(user, SamplingPlan, "add" if not self.instance.pk else "change")
+        self.fields["region"].queryset = regions
+        # only what the user can save: the levels and departments of the regions it may organise in
+        levels = set(regions.values_list("level", flat=True))
+        self.fields["level"].choices = [(v, lbl) for v, lbl in self.fields["level"].choices
+                                        if not v or levels.intersection(PLAN_REGION_LEVELS.get(v, ()))]
+        self.fields["department"].queryset = Department.objects.filter(valid_to__isnull=True, region__in=regions).order_by("region__sort_order", "code")
         self.fields["categories"].queryset = ProductCategory.objects.order_by("sort_order", "code")
         self.fields["categories"].required = False
         self.fields["code"].error_messages["required"] = _("请填写计划编号")

@@ -647,3 +647,16 @@ def test_the_plan_filter_names_only_the_plans_the_user_may_see(client, world, co
     for name in ("sampling:task-list", "sampling:sample-list"):
         html = text(page(login(client, county_user), reverse(name)))
         assert f'<option value="{world.plan.code}">' in html and "ZS-2024-99" not in html, name
+
+
+def test_the_plan_form_offers_only_the_levels_and_departments_the_user_can_save(client, world, county_user, city_admin):
+    """A county's staff were offered 国家级, 省级 and 市级 and every bureau of the city, each refused
+    only on saving."""
+    html = text(page(login(client, county_user), reverse("sampling:plan-create")))
+    levels = re.search(r'<select name="level".*?</select>', html, re.S).group(0)
+    assert 'value="county"' in levels and 'value="city"' not in levels and 'value="national"' not in levels
+    departments = re.search(r'<select name="department".*?</select>', html, re.S).group(0)
+    assert "茅箭区市场监督管理局" in departments and "张湾区市场监督管理局" not in departments and "十堰市市场监督管理局" not in departments
+    html = text(page(login(client, city_admin), reverse("sampling:plan-create")))
+    levels = re.search(r'<select name="level".*?</select>', html, re.S).group(0)
+    assert 'value="county"' in levels and 'value="city"' in levels
