@@ -420,6 +420,17 @@ class TestResult(DomainModel):
     def __str__(self) -> str:
         return f"{self.name}: {self.measured}"
 
+    @property
+    def measured_text(self) -> str:
+        """The result with its unit when it is a number (“0.12 mg/kg”); a word stands alone (“未检出”, not “未检出 g/kg”)."""
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            Decimal(self.measured.strip())
+        except (InvalidOperation, ValueError):
+            return self.measured
+        return f"{self.measured} {self.unit}".strip()
+
 
 class Objection(DomainModel):
     """复检申请 — an enterprise's objection to a result, within RULE_SAMPLING_RETEST_DAYS_INDUSTRIAL

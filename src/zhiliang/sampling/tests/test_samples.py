@@ -559,3 +559,13 @@ def test_a_person_records_each_step_on_a_day_that_has_come(world):
     assert rect.rechecked_on is None and rect.status == RectificationStatus.ORDERED
     with acting(SYSTEM):
         samples.record_recheck(actor=SYSTEM, rectification=rect, on=tomorrow, passed=True)
+
+
+def test_a_result_in_words_is_printed_without_the_items_unit():
+    """The report and the notice printed “未检出 g/kg” and “未检出 CFU/g”."""
+    from zhiliang.sampling.models import TestResult
+
+    assert TestResult(measured="未检出", unit="g/kg").measured_text == "未检出"
+    assert TestResult(measured="符合", unit="").measured_text == "符合"
+    assert TestResult(measured="0.12", unit="mg/kg").measured_text == "0.12 mg/kg"
+    assert TestResult(measured="35", unit="").measured_text == "35"
