@@ -1821,6 +1821,7 @@ def load_sampling(seed: int, rng: random.Random, report: Callable[[str], None], 
     """The sampling app's demo loader (inside the demo's audit context and change set)."""
     from django.utils import timezone
 
+    from .choices import PlanStatus, SampleStatus
     from .models import Sample, SamplingPlan
 
     world = _load_world(today or timezone.localdate())
@@ -1829,8 +1830,9 @@ def load_sampling(seed: int, rng: random.Random, report: Callable[[str], None], 
         builder.run()
     plans = Counter(SamplingPlan.objects.values_list("status", flat=True))
     samples = Counter(Sample.objects.values_list("status", flat=True))
-    report(f"抽查计划 {sum(plans.values())} 个（{'、'.join(f'{k} {v}' for k, v in sorted(plans.items()))}）、"
-           f"样品 {sum(samples.values())} 批（{'、'.join(f'{k} {v}' for k, v in sorted(samples.items()))}）、"
+    plan_words = "、".join(f"{PlanStatus(k).label} {v}" for k, v in sorted(plans.items()))
+    sample_words = "、".join(f"{SampleStatus(k).label} {v}" for k, v in sorted(samples.items()))
+    report(f"抽查计划 {sum(plans.values())} 个（{plan_words}）、样品 {sum(samples.values())} 批（{sample_words}）、"
            f"抽取记录 {builder.counts['draws']} 条、结果公告 {builder.counts['bulletins']} 期、"
            f"复检申请 {builder.counts['objections']} 件、整改 {builder.counts['rectifications']} 件、异地移送 {builder.counts['referrals']} 件")
     if builder.skipped:
