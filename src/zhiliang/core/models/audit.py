@@ -61,8 +61,11 @@ class ChangeSet(models.Model):
 
     @property
     def count_items(self) -> list[tuple[str, object]]:
-        """The counts as (name, number), in the order recorded."""
-        return [(CHANGE_SET_COUNTS.get(key, key), value) for key, value in (self.counts or {}).items()]
+        """The counts as (name, number), in the order the names were registered (PostgreSQL's
+        jsonb keeps its own key order), unnamed ones last."""
+        order = {key: i for i, key in enumerate(CHANGE_SET_COUNTS)}
+        counts = sorted((self.counts or {}).items(), key=lambda item: order.get(item[0], len(order)))
+        return [(CHANGE_SET_COUNTS.get(key, key), value) for key, value in counts]
 
 
 class ObjectChange(models.Model):
