@@ -39,6 +39,7 @@ from .importers import PLACEHOLDERS as _PLACEHOLDERS
 from .importers import FactRow as _FactRow
 from .importers import looks_like_person_id as _looks_like_person_id
 from .importers import mask_id as _mask_id
+from .importers import person_id_problem as _person_id_problem
 from .matching import _legacy, normalise_name
 
 _ORGCODE = str(IdentifierScheme.ORGCODE.value)
@@ -112,13 +113,15 @@ class FastPenaltyRows:
             by_kind = self.low_fine[decided_on] = {kind: self.low_fine_on(kind, decided_on) for kind in PartyKind.values}
         return by_kind[party_kind]
 
-    def __init__(self, importer, ctx, positions: list[tuple[int, str]], headers: dict[str, str] | None = None):
+    def __init__(self, importer, ctx, positions: list[tuple[int, str]], headers: dict[str, str] | None = None, *, unnamed=None):
         from .importers import LEGACY_CODES, PLACEHOLDERS, PROCEDURES, SEVERITIES, code_text
 
         self.importer, self.ctx = importer, ctx
         #: RULE_CREDIT_LOW_FINE_WAN as ``begin`` read it: the checks use no database (they may run in a thread, :func:`in_thread`)
         self.low_fine_on = ctx.cache["low_fine"]
         self.pos = {code: pos for pos, code in positions}
+        #: cells outside the named columns (``exchange.importing.Unnamed``): a row with any goes to ``prepare``'s caller for its reminder
+        self.unnamed = unnamed
         self.today = ctx.cache["today"]
         #: RULE_CREDIT_LOW_FINE_WAN by decision date (read once per distinct date)
         self.low_fine: dict[Any, dict] = {}
@@ -243,7 +246,7 @@ class FastPenaltyRows:
 
     def prepare(self, number: int, cells: list[str]):
         """The :class:`FactRow` of a CSV row, or ``None`` when ``prepare`` must look at it."""
-        if len(cells) < self.width:
+        if len(cells) < self.width or (self.unnamed is not None and self.unnamed.found(cells)):
             return None
         cells.append(None)  # what a column absent from the file reads
         try:
@@ -279,6 +282,9 @@ class FastPenaltyRows:
         fields["legal_rep_id_number"] = code_text(rep_id_c) if clean(rep_id_c) else ""
         fields["person_id_type"] = self.m_clean[id_type_c]
         fields["person_id_number"] = code_text(id_number_c) if clean(id_number_c) else ""
+        if ((fields["legal_rep_id_number"] and _person_id_problem(fields["legal_rep_id_type"], fields["legal_rep_id_number"]))
+                or (fields["person_id_number"] and _person_id_problem(fields["person_id_type"], fields["person_id_number"]))):
+            raise Fallback
 
         # _DoubleImporter._codes
         if party_kind == _NATURAL_PERSON:

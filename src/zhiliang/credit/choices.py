@@ -1,5 +1,7 @@
 """Enumerations of the credit app, with their official Chinese labels."""
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -148,3 +150,9 @@ class RepairStatus(models.TextChoices):
     PENDING = "pending", _("审核中")
     GRANTED = "granted", _("准予修复")
     REFUSED = "refused", _("不予修复")
+
+
+#: 有效期至 for a decision without an end: the national 双公示 data standard writes 2099-12-31
+#: ("2099/12/31 的含义为长期"); departments often send the word itself
+LONG_TERM = datetime.date(2099, 12, 31)
+LONG_TERM_WORDS = frozenset({"长期", "长期有效", "永久", "永久有效", "无期限", "无固定期限", "终身"})

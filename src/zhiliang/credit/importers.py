@@ -59,7 +59,7 @@ from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_l
 from zhiliang.exchange.readers import FileError
 
 from . import rules
-from .choices import FactKind, PartyKind, Procedure, Severity
+from .choices import LONG_TERM, LONG_TERM_WORDS, FactKind, PartyKind, Procedure, Severity
 from .services.facts import _NOT_GIVEN
 
 #: penalty categories a "criticism or low fine" penalty may consist of (anything else is heavier)
@@ -94,6 +94,32 @@ def document_number(value: str) -> str:
 def mask_id(value: str) -> str:
     """All but the last 4 characters masked (RULES.md: personal identity numbers are never public)."""
     return "*" * max(len(value) - 4, 0) + value[-4:] if value else ""
+
+
+#: 证件类型 values naming the resident identity card (GB 11643), or none given
+RESIDENT_ID_TYPES = frozenset({"", "身份证", "居民身份证", "身份证号", "身份证号码", "居民身份证号码", "二代身份证"})
+
+
+def person_id_problem(id_type: str, number: str) -> str | None:
+    """Why ``number`` cannot be a resident identity number when its type is the identity card
+    (or not given and it has the card's shape): a wrong check character or birth date, or,
+    for the card named, a wrong length. Other documents (passports, permits) are not checked.
+    The message names the number by its last 4 characters only."""
+    if not number or re.sub(r"\s+", "", id_type) not in RESIDENT_ID_TYPES:
+        return None
+    tail = f"（尾号 {number[-4:]}）"
+    if re.fullmatch(r"\d{17}[\dX]", number):
+        if not looks_like_person_id(number, check=False):
+            return f"身份证号码{tail}中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不存在"
+        expected = id_check_char(number[:17])
+        if number[17] != expected:
+            return f"身份证号码{tail}校验位不符：按前 17 位，第 18 位应为 {expected}，请核对是否录错"
+        return None
+    if re.fullmatch(r"\d{15}", number):
+        return None if looks_like_person_id(number) else f"15 位身份证号码{tail}中的出生日期不存在"
+    if id_type.strip():
+        return f"身份证号码{tail}应为 18 位（或旧版 15 位），现为 {len(number)} 位"
+    return None
 
 
 def clean(value: Any) -> str:
@@ -288,9 +314,12 @@ class _DoubleImporter(Importer):
 
     _number_label = "决定书文号"
 
-    def _date(self, row: Row, code: str, *, not_after: datetime.date | None = None) -> datetime.date | None:
+    def _date(self, row: Row, code: str, *, not_after: datetime.date | None = None, long_term: bool = False) -> datetime.date | None:
+        """The date in column ``code``; with ``long_term`` (an 有效期至) the word 长期 and its
+        kin read as the standard's 2099-12-31."""
         label = row.headers.get(code, code)
-        day = row.parse(code, lambda v: _labelled(parse_date, v, label))
+        parser = _until_date if long_term else parse_date
+        day = row.parse(code, lambda v: _labelled(parser, v, label))
         if day is not None and not_after is not None and day > not_after:
             row.error(f"{label} {day.isoformat()} 晚于今天", code)
             return None
@@ -326,6 +355,11 @@ class _DoubleImporter(Importer):
         fields["legal_rep_id_number"] = code_text(row.get(c["rep_id"])) if clean(row.get(c["rep_id"])) else ""
         fields["person_id_type"] = clean(row.get(c["id_type"]))
         fields["person_id_number"] = code_text(row.get(c["id_number"])) if clean(row.get(c["id_number"])) else ""
+        for type_field, number_field, code in (("legal_rep_id_type", "legal_rep_id_number", c["rep_id"]),
+                                               ("person_id_type", "person_id_number", c["id_number"])):
+            problem = person_id_problem(fields[type_field], fields[number_field])
+            if problem:
+                row.error(f"{row.headers.get(code, code)}：{problem}", code)
         return party_kind
 
     def _codes(self, row: Row, party_kind: str, fields: dict[str, Any]) -> None:
@@ -404,6 +438,12 @@ class _DoubleImporter(Importer):
                                  party_name=prepared.party_name, source_department=prepared.source_department,
                                  source_name=prepared.source_name, source_code=prepared.source_code, **prepared.fields)
         return {"created": CREATED, "updated": UPDATED}.get(outcome, UNCHANGED)
+
+
+def _until_date(value) -> datetime.date:
+    if isinstance(value, str) and re.sub(r"\s+", "", folded(value)) in LONG_TERM_WORDS:
+        return LONG_TERM
+    return parse_date(value)
 
 
 def _labelled(parser, value, label):
@@ -494,7 +534,7 @@ class PenaltyImporter(_DoubleImporter):
         confiscated = _amount(row, "cf_nr_wfff")
         fields["fine_wan"], fields["confiscated_wan"] = fine, confiscated
         decided_on = fields["decided_on"]
-        valid_until = self._date(row, "cf_yxq")
+        valid_until = self._date(row, "cf_yxq", long_term=True)
         ends = self._date(row, "cf_gsjzq")
         if decided_on and ends and ends < decided_on:
             row.error(f"处罚决定日期 {decided_on.isoformat()} 晚于公示截止期 {ends.isoformat()}", "cf_gsjzq")
@@ -550,7 +590,7 @@ class LicenceImporter(_DoubleImporter):
         fields["title"] = (certificate or clean(row.get("xk_xkws")) or clean(row.get("xk_xklb")))[:200]
         fields["content"] = "\n".join(p for p in (clean(row.get("xk_nr")), f"许可编号：{number}" if number else "") if p)
         valid_from = self._date(row, "xk_yxqz")
-        valid_until = self._date(row, "xk_yxqzi")
+        valid_until = self._date(row, "xk_yxqzi", long_term=True)
         if valid_from and valid_until and valid_until < valid_from:
             row.error(f"有效期至 {valid_until.isoformat()} 早于有效期自 {valid_from.isoformat()}", "xk_yxqzi")
         fields["valid_from"], fields["valid_until"] = valid_from, valid_until
@@ -641,7 +681,7 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     from django.db import connection, transaction
 
     from zhiliang.core.audit import change_set
-    from zhiliang.exchange.importing import map_columns, one_import_at_a_time, report_headers
+    from zhiliang.exchange.importing import Unnamed, map_columns, one_import_at_a_time, report_headers
     from zhiliang.exchange.readers import Table
 
     from . import bulk
@@ -683,7 +723,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
             return report
         headers = report_headers(importer, header, mapping)
         positions = list(mapping.items())
-        fast = FastPenaltyRows(importer, ctx, positions, headers)
+        unnamed = Unnamed(header)
+        fast = FastPenaltyRows(importer, ctx, positions, headers, unnamed=unnamed)
         with transaction.atomic(), change_set(kind="import:penalties", file_name=ctx.file_name, file_sha256=report.sha256) as cs:
             one_import_at_a_time(importer.kind)
             loader = _PostgresLoader(ctx, cs, report) if connection.vendor == "postgresql" else None
@@ -703,6 +744,8 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
                             width = len(cells)
                             row = Row(number=number, values={code: cells[pos] if pos < width else None for pos, code in positions},
                                       headers=headers)
+                            if unnamed.found(cells):
+                                unnamed.warn(row, cells)
                             ctx.seen.clear()  # duplicates across the file are found by the database (flat memory)
                             try:
                                 prepared = importer.prepare(row, ctx)

@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils import timezone
 
+from zhiliang.credit.choices import LONG_TERM
+
 #: (path, subfont index) tried in order after ``settings.ZHILIANG_PDF_FONT``
 FONT_CANDIDATES = (
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
@@ -177,7 +179,7 @@ def render_report(report, *, verify_url: str = "") -> bytes:
             if r.get("publicity_ends_on"):
                 dates += f"\n公示截止 {r['publicity_ends_on']}"
             if r.get("valid_until"):
-                dates += f"\n有效期至 {r['valid_until']}"
+                dates += "\n有效期至 " + ("长期" if str(r["valid_until"]) == LONG_TERM.isoformat() else str(r["valid_until"]))
             authority = r.get("authority") or r.get("source_department") or r.get("source_name")
             row = [r.get("decision_no") or "—", what, authority, dates]
             if staff:

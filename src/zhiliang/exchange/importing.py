@@ -147,6 +147,32 @@ class Row:
             return default
 
 
+class Unnamed:
+    """The cells of a table that no column name covers: under an empty header cell, or to
+    the right of the header. They are not imported; a row with something in them gets a
+    reminder saying where, so nothing is dropped unseen."""
+
+    def __init__(self, header: list[Any]):
+        self.blank = [i for i, h in enumerate(header) if is_empty(h)]
+        self.width = len(header)
+
+    def found(self, cells: list[Any]) -> bool:
+        """Whether ``cells`` hold anything outside the named columns (cheap: the fast path asks it of every row)."""
+        return any(not is_empty(cells[i]) for i in self.blank if i < len(cells)) or (
+            len(cells) > self.width and any(not is_empty(v) for v in cells[self.width:]))
+
+    def warn(self, row: Row, cells: list[Any]) -> None:
+        from openpyxl.utils import get_column_letter
+
+        positions = [i for i in self.blank if i < len(cells)] + list(range(self.width, len(cells)))
+        for i in positions:
+            if not is_empty(cells[i]):
+                value = str(cells[i]).strip()
+                shown = value if len(value) <= 20 else value[:20] + "…"
+                row.warnings.append({"row": row.number, "column": f"第 {get_column_letter(i + 1)} 列", "message": (
+                    f"该列没有列名，本行填写的“{shown}”未导入；要导入的内容请填在有列名的对应列中")})
+
+
 @dataclass
 class Context:
     """What an importer knows during one run."""
@@ -424,6 +450,10 @@ def run_import(
         Row(number=number, values={code: cells[pos] if pos < len(cells) else None for pos, code in mapping.items()}, headers=headers)
         for number, cells in table.rows
     ]
+    unnamed = Unnamed(table.header)
+    for row, (_, cells) in zip(rows, table.rows, strict=True):
+        if unnamed.found(cells):
+            unnamed.warn(row, cells)
     report.total = len(rows)
     if not rows:
         report.file_errors.append("文件只有表头，没有数据行")

@@ -87,6 +87,18 @@ def test_licence_row_errors(changes, column, reason):
     assert [(e["row"], e["column"]) for e in report.errors] == [(2, column)] and reason in report.errors[0]["message"]
 
 
+def test_a_licence_without_an_end_reads_long_term_as_2099_12_31_and_is_shown_as_long_term():
+    """有效期至 “长期” is what departments write for a licence without an end; the national
+    双公示 standard stores it as 2099-12-31."""
+    report = run("x.csv", data=_file(XK_YXQZI="长期有效"))
+    assert (report.outcome, report.created) == (importing.IMPORTED, 1), report.lines()
+    fact = CreditFact.objects.get()
+    assert fact.valid_until == datetime.date(2099, 12, 31) and fact.publicity_ends_on is None
+    from zhiliang.credit.templatetags.credit_tags import until
+
+    assert (until(fact.valid_until), until(fact.valid_from), until(None)) == ("长期", "2026-01-05", "")
+
+
 def test_both_credit_kinds_are_offered_on_the_import_page_with_the_source_option():
     form = ImportForm()
     kinds = dict(form.fields["kind"].choices)

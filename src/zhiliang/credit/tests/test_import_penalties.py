@@ -843,3 +843,80 @@ def test_one_decision_typed_in_two_forms_is_one_fact(tmp_path, way):
     assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"十市监处罚〔2026〕112号", "十市监处罚〔2026〕102号"}
     again = imported("b.csv", [good_row(**{"行政处罚决定书文号": "十市监处罚[2026]112号"})])
     assert (again.created, again.error_rows) == (0, 0) and CreditFact.objects.count() == 2  # the fact (its cells as now received)
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_a_penalty_in_force_for_good_reads_long_term_as_the_standard_writes_it(tmp_path, way):
+    """处罚有效期 “长期” (a lifelong ban, a revocation) was refused as an unreadable date; the
+    national 双公示 standard writes such a term 2099-12-31. The word and its kin are read so,
+    the fact's pages say 长期, and a word that is no date is still an error on its column."""
+    rows = [good_row(**{"行政处罚决定书文号": "L1", "处罚有效期": "长期"}),
+            good_row(**{"行政处罚决定书文号": "L2", "处罚有效期": " 永久有效 "}),
+            good_row(**{"行政处罚决定书文号": "L3", "处罚有效期": "2099-12-31"}),
+            good_row(**{"行政处罚决定书文号": "L4", "处罚有效期": "暂定"})]
+    if way == "per_row":
+        report = run("l.csv", data=csv_file(rows), good_rows=True)
+    else:
+        (tmp_path / "l.csv").write_bytes(csv_file(rows))
+        report = bulk(tmp_path / "l.csv", good_rows=True)
+    assert (report.created, [(e["row"], e["column"]) for e in report.errors]) == (3, [(5, "处罚有效期")])
+    assert "无法识别的日期“暂定”" in report.errors[0]["message"]
+    facts = {f.decision_no: f for f in CreditFact.objects.all()}
+    assert {n: f.valid_until for n, f in facts.items()} == {n: datetime.date(2099, 12, 31) for n in ("L1", "L2", "L3")}
+    assert facts["L1"].received["cf_yxq"] == "长期"  # as the department sent it
+
+    from django.template.loader import render_to_string
+
+    page = render_to_string("credit/facts/_what_it_says.html", {"fact": facts["L1"]})
+    assert "— 长期" in page and "2099" not in page
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_a_mistyped_identity_number_is_an_error_that_does_not_repeat_the_number(tmp_path, way):
+    """A resident identity number with a wrong check character (one digit mistyped) or a
+    birth date that does not exist was stored as sent; it is an error on its column, naming
+    the number by its last 4 characters and the check character expected. Numbers of other
+    documents (a passport) are not checked."""
+    wrong = PERSON_ID[:17] + "9"
+    rows = [good_row(**{"行政处罚决定书文号": "I1", "法定代表人证件类型": "", "法定代表人证件号码": wrong}),
+            good_row(**{"行政处罚决定书文号": "I2", "法定代表人证件类型": "", "法定代表人证件号码": "420302199002300011"}),
+            good_row(**{"行政处罚决定书文号": "I3", "法定代表人证件号码": "E12345678", "法定代表人证件类型": "护照"}),
+            good_row(**{"行政处罚决定书文号": "I4", "法定代表人证件号码": PERSON_ID, "法定代表人证件类型": "身份证"}),
+            good_row(**{"行政处罚决定书文号": "I5", "法定代表人证件号码": "4203021990", "法定代表人证件类型": "居民身份证"})]
+    if way == "per_row":
+        report = run("i.csv", data=csv_file(rows), good_rows=True)
+    else:
+        (tmp_path / "i.csv").write_bytes(csv_file(rows))
+        report = bulk(tmp_path / "i.csv", good_rows=True)
+    assert [(e["row"], e["column"]) for e in report.errors] == [(2, "法定代表人证件号码"), (3, "法定代表人证件号码"), (6, "法定代表人证件号码")]
+    check, birth, length = (e["message"] for e in report.errors)
+    assert f"尾号 {wrong[-4:]}" in check and f"第 18 位应为 {PERSON_ID[-1]}" in check and wrong not in check
+    assert "出生日期 1990-02-30 不存在" in birth
+    assert "应为 18 位（或旧版 15 位），现为 10 位" in length
+    assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"I3", "I4"}
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_what_is_written_outside_the_named_columns_is_not_dropped_unseen(tmp_path, way):
+    """A clerk's note typed in a column without a name (or right of the last column) was
+    silently left out. The rows are imported as before, each such cell named in a reminder
+    with its column letter; blank cells there say nothing."""
+    first, second, third = (good_row(**{"行政处罚决定书文号": f"U{i}"}) for i in (1, 2, 3))
+    header = list(first) + [""]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerow([*first.values(), "已整改，待复查"])
+    writer.writerow([*second.values(), "", "备注：当事人已缴纳罚款并提交整改报告，材料齐全"])
+    writer.writerow([*third.values(), " ", ""])
+    data = out.getvalue().encode("utf-8")
+    if way == "per_row":
+        report = run("u.csv", data=data)
+    else:
+        (tmp_path / "u.csv").write_bytes(data)
+        report = bulk(tmp_path / "u.csv")
+    assert (report.outcome, report.created, report.error_rows) == ("imported", 3, 0)
+    letter = chr(ord("A") + len(first))
+    assert [(w["row"], w["column"]) for w in report.warnings] == [(2, f"第 {letter} 列"), (3, f"第 {chr(ord(letter) + 1)} 列")]
+    assert "该列没有列名，本行填写的“已整改，待复查”未导入" in report.warnings[0]["message"]
+    assert "“备注：当事人已缴纳罚款并提交整改报告，材…”" in report.warnings[1]["message"]
