@@ -303,8 +303,8 @@ class FastPenaltyRows:
                 value = code_text(cells[p]) if clean(cells[p]) else ""
                 if not value:
                     continue
-                if party_kind == _LEGAL_ENTITY and _looks_like_person_id(value):
-                    raise Fallback
+                if (party_kind == _LEGAL_ENTITY and _looks_like_person_id(value)) or "E+" in value:
+                    raise Fallback  # an identity number, or Excel's scientific notation
                 codes[key] = value
             fields["party_codes"] = codes
             if party_kind == _LEGAL_ENTITY and fields["person_id_number"]:

@@ -55,7 +55,7 @@ from zhiliang.core.rules import overrides_read_once
 from zhiliang.core.identity import id_check_char, looks_like_person_id  # noqa: F401 — used here and by bulk, facts_read
 from zhiliang.core.uscc import validate_uscc
 from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
-from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, split_list, text
+from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, refuse_scientific, split_list, text
 from zhiliang.exchange.readers import FileError
 
 from . import rules
@@ -331,6 +331,8 @@ class _DoubleImporter(Importer):
         raw = code_text(row.get(code))
         if raw in PLACEHOLDERS or not raw:
             return None
+        if scientific(row, code, raw, what):
+            return None
         result = validate_uscc(raw)
         if not result.valid:
             row.error(f"{what}“{result.code}”无效：{result.message}", code)
@@ -390,6 +392,8 @@ class _DoubleImporter(Importer):
             if party_kind == PartyKind.LEGAL_ENTITY and looks_like_person_id(value):
                 row.error(f"“{row.headers[code]}”填写的是个人身份证号码，不是单位代码", code)
                 continue
+            if scientific(row, code, value, row.headers.get(code, "代码")):
+                continue
             codes[key] = value
         fields["party_codes"] = codes
         if party_kind == PartyKind.LEGAL_ENTITY and fields["person_id_number"]:
@@ -438,6 +442,16 @@ class _DoubleImporter(Importer):
                                  party_name=prepared.party_name, source_department=prepared.source_department,
                                  source_name=prepared.source_name, source_code=prepared.source_code, **prepared.fields)
         return {"created": CREATED, "updated": UPDATED}.get(outcome, UNCHANGED)
+
+
+def scientific(row: Row, code: str, raw: str, what: str) -> bool:
+    """Whether ``raw`` is a code Excel wrote in scientific notation (an error on ``code``)."""
+    try:
+        refuse_scientific(raw, what)
+    except RowError as exc:
+        row.error(exc.message, code)
+        return True
+    return False
 
 
 def _until_date(value) -> datetime.date:

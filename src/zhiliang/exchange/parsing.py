@@ -115,8 +115,20 @@ def gtin_check_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+", re.IGNORECASE)
+
+
+def refuse_scientific(raw: str, what: str) -> None:
+    """A long number (a barcode, a 注册号, an all-digit USCC) that Excel turned into
+    scientific notation (6.90123E+12) has lost its last digits: say so and how to avoid it."""
+    if _SCIENTIFIC.fullmatch(raw.replace(" ", "")):
+        raise RowError(f"{what}“{raw}”是 Excel 的科学计数法写法，后面的数字已经丢失：请把该列设为“文本”格式，"
+                       f"填入完整的{what}后重新导入")
+
+
 def parse_gtin(value: Any) -> str:
     raw = folded(value)
+    refuse_scientific(raw, "商品条码")
     code = raw.replace(" ", "").replace("-", "")
     if not code.isdigit():
         raise RowError(f"商品条码“{raw}”只能包含数字")

@@ -70,7 +70,7 @@ from zhiliang.exchange.importing import (
     RowError,
     register,
 )
-from zhiliang.exchange.parsing import folded, parse_choice, parse_date, split_list, text
+from zhiliang.exchange.parsing import folded, parse_choice, parse_date, refuse_scientific, split_list, text
 from zhiliang.exchange.readers import FileError, cell_text, is_empty
 
 from .choices import Conclusion, Level, Place, Source
@@ -140,6 +140,7 @@ def parse_code(value: Any) -> Identifier:
     """The producer's code: an 18-character USCC (validated: the message names the expected
     check character), or a legacy 15-digit 注册号 or 9-character 组织机构代码."""
     raw = folded(value).upper()
+    refuse_scientific(raw, "生产企业代码")
     compact = re.sub(r"[\s\-—－]", "", raw)
     if re.fullmatch(r"\d{15}", compact):
         return Identifier(IdentifierScheme.REGNO, compact)
@@ -152,6 +153,14 @@ def parse_code(value: Any) -> Identifier:
     if not result.valid:
         raise RowError(f"统一社会信用代码“{result.code}”无效：{result.message}")
     return Identifier(IdentifierScheme.USCC, result.code)
+
+
+def _same_name(enterprise: Enterprise, name: str) -> bool:
+    """Whether ``name`` is the enterprise's name or a former one (full-width brackets and blanks aside)."""
+    def norm(value: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", value or "").split())
+
+    return norm(name) in {norm(n) for n in (enterprise.name, *(enterprise.former_names or []))}
 
 
 def content_key(*parts: Any) -> str:
@@ -281,6 +290,10 @@ class SamplingResultImporter(Importer):
             return None
 
         producer = self._match(ctx, ident, producer_name)
+        if producer is not None and ident is not None and not _same_name(producer, producer_name):
+            shown = f"“{producer.name}”" + (f"（曾用名 {'、'.join(producer.former_names)}）" if producer.former_names else "")
+            row.warn(f"按代码 {ident.value} 归于登记库中的{shown}，与填写的生产企业名称“{producer_name}”不一致：请核对代码或名称是否填错",
+                     "uscc")
         address = clean(row.get("producer_address"))
         address_region = self._address_region(lookups, ctx, address)
         data["producer"] = producer

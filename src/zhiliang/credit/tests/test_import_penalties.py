@@ -920,3 +920,30 @@ def test_what_is_written_outside_the_named_columns_is_not_dropped_unseen(tmp_pat
     assert [(w["row"], w["column"]) for w in report.warnings] == [(2, f"第 {letter} 列"), (3, f"第 {chr(ord(letter) + 1)} 列")]
     assert "该列没有列名，本行填写的“已整改，待复查”未导入" in report.warnings[0]["message"]
     assert "“备注：当事人已缴纳罚款并提交整改报告，材…”" in report.warnings[1]["message"]
+
+
+@pytest.mark.parametrize("way", ["per_row", "bulk"])
+def test_a_code_excel_wrote_in_scientific_notation_is_an_error_saying_why(tmp_path, way):
+    """An all-digit USCC or a 15-digit 工商注册号 opened in Excel reads 9.14203E+17: its last
+    digits are gone, so it can match nothing (the 注册号 was stored as sent and never matched).
+    Both are errors on their column that say what happened and what to do."""
+    rows = [good_row(**{"行政处罚决定书文号": "E1", "统一社会信用代码": "9.14203E+17", "工商注册号": ""}),
+            good_row(**{"行政处罚决定书文号": "E2", "统一社会信用代码": "", "工商注册号": "4.20304E+14"}),
+            good_row(**{"行政处罚决定书文号": "E3", "工商注册号": ""})]
+    if way == "per_row":
+        report = run("e.csv", data=csv_file(rows), good_rows=True)
+    else:
+        (tmp_path / "e.csv").write_bytes(csv_file(rows))
+        report = bulk(tmp_path / "e.csv", good_rows=True)
+    assert [(e["row"], e["column"]) for e in report.errors] == [(2, "统一社会信用代码"), (3, "工商注册号")]
+    assert report.errors[0]["message"].startswith("统一社会信用代码“9.14203E+17”是 Excel 的科学计数法写法，后面的数字已经丢失")
+    assert "请把该列设为“文本”格式" in report.errors[1]["message"] and "工商注册号“4.20304E+14”" in report.errors[1]["message"]
+    assert list(CreditFact.objects.values_list("decision_no", flat=True)) == ["E3"]
+
+
+def test_a_barcode_in_scientific_notation_is_refused_saying_why():
+    from zhiliang.exchange.parsing import RowError, parse_gtin
+
+    assert parse_gtin("6901234567892") == "6901234567892"
+    with pytest.raises(RowError, match="商品条码“6.90123E\\+12”是 Excel 的科学计数法写法"):
+        parse_gtin("6.90123E+12")

@@ -452,3 +452,31 @@ def test_a_place_naming_no_county_of_the_city_is_written_with_a_reminder(produce
     assert (warning["row"], warning["column"]) == (2, "抽样单位/地区")
     assert warning["message"].startswith("“某茶叶店（不存在县）”中没有本市的县市区：样品按生产企业所在地记入“茅箭区”")
     assert by_product("制动鼓").region.code == "420302"
+
+
+def test_a_code_naming_another_enterprise_than_the_name_written_is_a_reminder(producers):
+    """The result follows the code (the registry's record of the producer), but a name that
+    is neither the registered name nor a former one is worth a look: one of the two may be
+    mistyped. Full-width brackets or blanks are no difference; a former name is none either."""
+    data = (bf.DATA / "national-2024-gbk.csv").read_bytes().decode("gb18030")
+    wrong = data.replace(",十堰示例汽车零部件有限公司,91420302", ",十堰另一家配件有限公司,91420302", 1)
+    report = run("n.csv", data=wrong.encode("gb18030"), level="national")
+    assert (report.outcome, report.created, report.error_rows) == (importing.IMPORTED, 3, 0)
+    [warning] = report.warnings
+    assert (warning["row"], warning["column"]) == (2, "统一社会信用代码")
+    assert warning["message"] == (f"按代码 {bf.PARTS_USCC} 归于登记库中的“{bf.PARTS}”，与填写的生产企业名称“十堰另一家配件有限公司”不一致："
+                                  "请核对代码或名称是否填错")
+    assert by_product("制动蹄片").producer == producers[bf.PARTS]
+
+    with as_system("改名"):
+        registry.update_enterprise(actor=SYSTEM, enterprise=producers[bf.PARTS], name="十堰示例汽车部件股份有限公司")
+    again = run("n2.csv", data=data.encode("gb18030"), level="national")
+    assert again.warnings == [] and again.error_rows == 0  # the former name
+
+
+def test_a_producer_code_in_scientific_notation_is_an_error_saying_why(producers):
+    data = (bf.DATA / "national-2024-gbk.csv").read_bytes().decode("gb18030").replace(",420304000012345,", ",4.20304E+14,", 1)
+    report = run("n.csv", data=data.encode("gb18030"), level="national")
+    assert report.outcome == importing.REJECTED and not Sample.objects.exists()
+    [(row, column, message)] = messages(report)
+    assert (row, column) == (3, "统一社会信用代码") and message.startswith("生产企业代码“4.20304E+14”是 Excel 的科学计数法写法")
