@@ -6,8 +6,10 @@ query starts from ``restrict()``; the writes are in :mod:`zhiliang.credit.servic
 holding it (score 1.0); an invalid one is answered with what is wrong with it.  A name finds
 candidates through ``core.search`` (the name, its core without region prefix and legal form,
 and each half of the core — so one wrong character still finds it) and scores them: the
-exact name 1.0, an exact former name 0.95, otherwise the character-bigram Dice similarity
-(a former name's times 0.95); matches below :data:`MIN_SCORE` are dropped, the best
+exact name 1.0, an exact former name 0.95, the same core under another region prefix or legal
+form 0.9, otherwise the character-bigram Dice similarity of the cores (a former name's times
+0.95) — the 字号 and trade tell enterprises apart, and the 十堰市…有限公司 around them, which
+most names share, would otherwise make strangers look alike; matches below :data:`MIN_SCORE` are dropped, the best
 :data:`MAX_MATCHES` kept.  Each match carries the lists in force (public information) and the
 measures in force: the catalogue measures of the lists it is on, and the measures of the
 cases the caller may see (a class-based case reveals the credit class, which is not public).
@@ -37,6 +39,8 @@ MIN_SCORE = 0.6
 MAX_MATCHES = 5
 MAX_QUERIES = 100
 FORMER_NAME_FACTOR = 0.95
+#: the same 字号 and trade under another region prefix or legal form
+SAME_CORE_SCORE = 0.9
 #: candidates read from the index per search term
 CANDIDATES_PER_TERM = 50
 
@@ -152,6 +156,15 @@ def core_name(name: str) -> str:
     return core
 
 
+def similarity(query: str, name: str) -> float:
+    """How alike two different normalised names are: :data:`SAME_CORE_SCORE` for the same core
+    (十堰精工汽车零部件有限公司 and 精工汽车零部件公司), else the Dice similarity of the cores —
+    十堰市华康食品有限公司 and 十堰市精工食品有限公司 share 7 of their 10 bigrams (0.7), their
+    cores 华康食品 and 精工食品 one of 3 (0.33)."""
+    query_core, name_core = core_name(query), core_name(name)
+    return SAME_CORE_SCORE if query_core == name_core else dice(query_core, name_core)
+
+
 def name_score(query: str, enterprise) -> tuple[float, str]:
     """(score, how) of an enterprise for a normalised name query."""
     name = normalise_name(enterprise.name)
@@ -160,9 +173,9 @@ def name_score(query: str, enterprise) -> tuple[float, str]:
     formers = [normalise_name(f) for f in (enterprise.former_names or []) if isinstance(f, str)]
     if query in formers:
         return FORMER_NAME_FACTOR, "former_name"
-    best, how = dice(query, name), "similar_name"
+    best, how = similarity(query, name), "similar_name"
     for former in formers:
-        score = FORMER_NAME_FACTOR * dice(query, former)
+        score = FORMER_NAME_FACTOR * similarity(query, former)
         if score > best:
             best, how = score, "similar_former_name"
     return round(best, 3), how

@@ -94,7 +94,8 @@ def test_an_invalid_uscc_says_what_is_wrong_and_an_unknown_one_matches_nothing(w
 def test_names_match_exactly_by_former_name_and_by_similarity_ranked(world, finance):
     exact, similar = only(finance.get(URL, {"name": "十堰东风精工汽车零部件有限公司"}))["matches"]
     assert (exact["enterprise"]["id"], exact["match_score"], exact["matched_on"]) == (world.maojian.pk, 1.0, "name")
-    assert (similar["enterprise"]["id"], similar["match_score"]) == (world.similar.pk, 0.815)  # Dice: 2 × 11 / (14 + 13)
+    # Dice of the cores 东风精工汽车零部件 and 东风精工汽车配件: 2 × 5 / (8 + 7)
+    assert (similar["enterprise"]["id"], similar["match_score"]) == (world.similar.pk, 0.667)
 
     [former] = only(finance.get(URL, {"name": "十堰市老牌汽车附件厂"}))["matches"]
     assert (former["enterprise"]["id"], former["match_score"], former["matched_on"]) == (world.renamed.pk, 0.95, "former_name")
@@ -103,12 +104,23 @@ def test_names_match_exactly_by_former_name_and_by_similarity_ranked(world, fina
     # a name written a little differently: both 精工 enterprises, the closer first; 车桥 is too far
     ranked = only(finance.get(URL, {"name": "十堰东风精工汽车零部件公司"}))["matches"]
     assert [m["enterprise"]["id"] for m in ranked] == [world.maojian.pk, world.similar.pk]
-    assert 1.0 > ranked[0]["match_score"] > ranked[1]["match_score"] >= 0.6
+    assert [m["match_score"] for m in ranked] == [0.9, 0.667]  # the same core under another legal form; the cores' Dice
     assert ranked[0]["matched_on"] == "similar_name"
-    # a fragment of the name is similar enough to the one it belongs to
+    # a fragment of the name (its core) finds the one it belongs to first, then the same 字号 in a near trade
     fragment = only(finance.get(URL, {"name": "东风精工汽车零部件"}))["matches"]
-    assert [m["enterprise"]["id"] for m in fragment] == [world.maojian.pk]
+    assert [(m["enterprise"]["id"], m["match_score"]) for m in fragment] == [(world.maojian.pk, 0.9), (world.similar.pk, 0.667)]
     assert only(finance.get(URL, {"name": "武当山道茶"}))["matches"] == []
+
+
+def test_enterprises_alike_only_in_the_region_and_legal_form_around_their_names_do_not_match(world, finance):
+    """十堰市华康食品有限公司 shares 7 of its 10 bigrams with 十堰市精工食品有限公司 (Dice 0.7):
+    a procurement system asking about the first was told of the second, and of its lists. The
+    字号 and trade decide: no match; the same 字号 under another prefix and form still matches."""
+    with as_system():
+        registry_services.create_enterprise(actor=SYSTEM, uscc=None, name="十堰市精工食品有限公司", region=region("420302"))
+    assert only(finance.get(URL, {"name": "十堰市华康食品有限公司"}))["matches"] == []
+    [same] = only(finance.get(URL, {"name": "湖北精工食品股份有限公司"}))["matches"]
+    assert (same["enterprise"]["name"], same["match_score"]) == ("十堰市精工食品有限公司", 0.9)
 
 
 def test_many_queries_at_once(world, finance):
