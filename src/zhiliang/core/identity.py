@@ -251,3 +251,29 @@ def looks_like_person_id(value: str, *, check: bool = True) -> bool:
     except ValueError:
         return False
     return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
+
+
+#: 证件类型 values naming the resident identity card (GB 11643), or none given
+RESIDENT_ID_TYPES = frozenset({"", "身份证", "居民身份证", "身份证号", "身份证号码", "居民身份证号码", "二代身份证"})
+
+
+def person_id_problem(id_type: str, number: str) -> str | None:
+    """Why ``number`` cannot be a resident identity number when its type is the identity card
+    (or not given and it has the card's shape): a wrong check character or birth date, or,
+    for the card named, a wrong length. Other documents (passports, permits) are not checked.
+    The message names the number by its last 4 characters only."""
+    if not number or re.sub(r"\s+", "", id_type) not in RESIDENT_ID_TYPES:
+        return None
+    tail = f"（尾号 {number[-4:]}）"
+    if re.fullmatch(r"\d{17}[\dX]", number):
+        if not looks_like_person_id(number, check=False):
+            return f"身份证号码{tail}中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不是有效日期"
+        expected = id_check_char(number[:17])
+        if number[17] != expected:
+            return f"身份证号码{tail}校验位不符：按前 17 位，第 18 位应为 {expected}，请核对是否录错"
+        return None
+    if re.fullmatch(r"\d{15}", number):
+        return None if looks_like_person_id(number) else f"15 位身份证号码{tail}中的出生日期不是有效日期"
+    if id_type.strip():
+        return f"身份证号码{tail}应为 18 位（或旧版 15 位），现为 {len(number)} 位"
+    return None

@@ -52,7 +52,7 @@ from typing import Any, ClassVar
 
 from zhiliang.core.models import Department
 from zhiliang.core.rules import overrides_read_once
-from zhiliang.core.identity import id_check_char, looks_like_person_id  # noqa: F401 — used here and by bulk, facts_read
+from zhiliang.core.identity import id_check_char, looks_like_person_id, person_id_problem  # noqa: F401 — used here and by bulk, facts_read
 from zhiliang.core.uscc import validate_uscc
 from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
 from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, refuse_scientific, split_list, text
@@ -94,32 +94,6 @@ def document_number(value: str) -> str:
 def mask_id(value: str) -> str:
     """All but the last 4 characters masked (RULES.md: personal identity numbers are never public)."""
     return "*" * max(len(value) - 4, 0) + value[-4:] if value else ""
-
-
-#: 证件类型 values naming the resident identity card (GB 11643), or none given
-RESIDENT_ID_TYPES = frozenset({"", "身份证", "居民身份证", "身份证号", "身份证号码", "居民身份证号码", "二代身份证"})
-
-
-def person_id_problem(id_type: str, number: str) -> str | None:
-    """Why ``number`` cannot be a resident identity number when its type is the identity card
-    (or not given and it has the card's shape): a wrong check character or birth date, or,
-    for the card named, a wrong length. Other documents (passports, permits) are not checked.
-    The message names the number by its last 4 characters only."""
-    if not number or re.sub(r"\s+", "", id_type) not in RESIDENT_ID_TYPES:
-        return None
-    tail = f"（尾号 {number[-4:]}）"
-    if re.fullmatch(r"\d{17}[\dX]", number):
-        if not looks_like_person_id(number, check=False):
-            return f"身份证号码{tail}中的出生日期 {number[6:10]}-{number[10:12]}-{number[12:14]} 不存在"
-        expected = id_check_char(number[:17])
-        if number[17] != expected:
-            return f"身份证号码{tail}校验位不符：按前 17 位，第 18 位应为 {expected}，请核对是否录错"
-        return None
-    if re.fullmatch(r"\d{15}", number):
-        return None if looks_like_person_id(number) else f"15 位身份证号码{tail}中的出生日期不存在"
-    if id_type.strip():
-        return f"身份证号码{tail}应为 18 位（或旧版 15 位），现为 {len(number)} 位"
-    return None
 
 
 def clean(value: Any) -> str:

@@ -9,10 +9,11 @@ from django_filters import BooleanFilter, ChoiceFilter
 
 from zhiliang.core.audit import mask_value
 from zhiliang.core.forms import DateInput
+from zhiliang.core.identity import person_id_problem
 from zhiliang.core.models import Region
 from zhiliang.core.permissions import codename, memberships, role_permissions
 
-from .choices import EnterpriseStatus
+from .choices import EnterpriseStatus, IdType
 from .filtersets import (
     CategoryCodeFilter,
     EnterpriseFilterSet,
@@ -87,6 +88,13 @@ class EnterpriseForm(forms.ModelForm):
         data = super().clean()
         if data.get("insurance_until") and not data.get("liability_insured"):
             self.add_error("insurance_until", _("未投保产品质量安全责任保险时不能填写保险有效期"))
+        number = (data.get("legal_rep_id_number") or "").strip().upper()
+        if number:
+            data["legal_rep_id_number"] = number
+            id_type = data.get("legal_rep_id_type") or ""
+            problem = person_id_problem("居民身份证" if id_type == IdType.RESIDENT_ID else id_type, number)
+            if problem:
+                self.add_error("legal_rep_id_number", problem)
         return data
 
     def changes(self) -> dict:

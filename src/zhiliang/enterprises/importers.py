@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from zhiliang.core.models import Region
 from zhiliang.core.permissions import has_perm, restrict
 from zhiliang.core.audit import mask_value
-from zhiliang.core.identity import looks_like_person_id
+from zhiliang.core.identity import looks_like_person_id, person_id_problem
 from zhiliang.core.uscc import division_code, validate_uscc
 from zhiliang.exchange.importing import (
     CREATED,
@@ -256,6 +256,8 @@ class EnterpriseImporter(Importer):
             number = text(row.get("legal_rep_id_number")).upper()
             if not re.fullmatch(r"[0-9A-Z]{6,30}", number):
                 row.error("证件号码只能包含数字和字母（6–30 位）", "legal_rep_id_number")
+            elif problem := person_id_problem("", number):
+                row.error(problem, "legal_rep_id_number")
             else:
                 data["legal_rep_id_number"] = number
         parsed = {

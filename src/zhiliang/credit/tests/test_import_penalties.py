@@ -891,7 +891,7 @@ def test_a_mistyped_identity_number_is_an_error_that_does_not_repeat_the_number(
     assert [(e["row"], e["column"]) for e in report.errors] == [(2, "法定代表人证件号码"), (3, "法定代表人证件号码"), (6, "法定代表人证件号码")]
     check, birth, length = (e["message"] for e in report.errors)
     assert f"尾号 {wrong[-4:]}" in check and f"第 18 位应为 {PERSON_ID[-1]}" in check and wrong not in check
-    assert "出生日期 1990-02-30 不存在" in birth
+    assert "出生日期 1990-02-30 不是有效日期" in birth
     assert "应为 18 位（或旧版 15 位），现为 10 位" in length
     assert set(CreditFact.objects.values_list("decision_no", flat=True)) == {"I3", "I4"}
 

@@ -352,3 +352,16 @@ def test_a_title_row_above_the_header_is_named_as_such():
     assert report.outcome == importing.REFUSED and not Enterprise.objects.exists()
     assert report.file_errors == ["第 1 行“2026年十堰市企业名录（第3批）”像是标题，不是表头：请删除表格上方的标题行，"
                                   "使列名（如“统一社会信用代码”）位于第 1 行后重新导入"]
+
+
+def test_a_legal_representatives_mistyped_identity_number_is_an_error_that_does_not_repeat_it():
+    """法定代表人证件号码 of the identity card's shape is checked (GB 11643); the error names it by its last 4 characters."""
+    valid = "420302198001011195"
+    wrong = valid[:17] + ("0" if valid[17] != "0" else "1")
+    header = "统一社会信用代码,企业名称,所在区划,法定代表人证件号码"
+    report = run(csv_bytes(f"{U1},十堰华鑫汽车零部件有限公司,420302,{wrong}", f"{U3},竹山县绿松石工艺品有限公司,420323,{valid}",
+                           header=header), good_rows=True)
+    [(row, column, message)] = messages(report)
+    assert (row, column) == (2, "法定代表人证件号码") and f"尾号 {wrong[-4:]}" in message and wrong not in message
+    assert "第 18 位应为 5" in message
+    assert list(Enterprise.objects.values_list("legal_rep_id_number", flat=True)) == [valid]

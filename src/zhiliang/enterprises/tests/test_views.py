@@ -224,6 +224,14 @@ def test_county_staff_edit_their_enterprise_through_the_service(client, reg, cou
     html = response.content.decode()
     assert "未投保产品质量安全责任保险时不能填写保险有效期" in html and "行业代码应为" in html
     assert Enterprise.objects.get(pk=reg.maojian.pk).liability_insured is True
+    # a resident ID number with a mistyped digit: named by its last 4 characters, never echoed
+    wrong = ID_NUMBER[:16] + str((int(ID_NUMBER[16]) + 1) % 10) + ID_NUMBER[17]
+    response = client.post(url, {**form, "legal_rep_id_number": wrong})
+    assert response.status_code == 400
+    html = response.content.decode()
+    error = re.search(r'id="id_legal_rep_id_number_error">(.*?)</ul>', html, re.S).group(1)
+    assert f"身份证号码（尾号 {wrong[-4:]}）校验位不符" in error and wrong not in error  # the box keeps what was typed, to correct it
+    assert Enterprise.objects.get(pk=reg.maojian.pk).legal_rep_id_number == ID_NUMBER
 
 
 def test_region_choices_are_limited_to_the_users_county(client, reg, county_user):
