@@ -31,7 +31,8 @@ class Scope:
     ``"sample__region"``); ``owner`` points at the owning organisation
     (enterprise, testing agency).  ``public`` selects rows anyone may read;
     ``reference`` makes every row readable by every signed-in staff user;
-    ``shared`` selects rows other departments may read.
+    ``shared`` selects rows other departments may read (in their region; read-only and, not
+    being their own, without personal data).
     """
 
     region: str | None = None
@@ -116,7 +117,7 @@ def _outside_regions():
     return Region.objects.filter(level=RegionLevel.OUTSIDE).values("pk")
 
 
-def _membership_q(model, scope: Scope, m, action: str) -> Q:
+def _membership_q(model, scope: Scope, m, action: str, *, own_scope_only: bool = False) -> Q:
     if m.role.name in ORGANISATION_ROLES and not m.organisation_type_id:
         return NOTHING  # an account not yet bound to its enterprise/agency acts for no one
     q = Q()
@@ -129,8 +130,8 @@ def _membership_q(model, scope: Scope, m, action: str) -> Q:
         q &= in_region
     if m.department_id and scope.department:
         dept = Q(**{f"{scope.department}__in": m.department.lineage_ids()})
-        if action == "view" and scope.shared is not None:
-            dept |= scope.shared
+        if action == "view" and scope.shared is not None and not own_scope_only:
+            dept |= scope.shared  # read-only, and not the user's own: no personal data (``in_own_scope``)
         q &= dept
     if m.organisation_type_id:
         label = f"{m.organisation_type.app_label}.{m.organisation_type.model}"
@@ -197,7 +198,7 @@ def restrict_q(model, user, action: str, *, own_scope_only: bool = False) -> Q |
     perm = codename(model, action)
     for m in memberships(user):
         if perm in role_permissions(m.role):
-            q = _membership_q(model, scope, m, action)
+            q = _membership_q(model, scope, m, action, own_scope_only=own_scope_only)
             if not q:  # an unconstrained membership (city-wide role on a model without a region)
                 return None
             allowed = allowed | q

@@ -282,9 +282,11 @@ class FastPenaltyRows:
         fields["legal_rep_id_number"] = code_text(rep_id_c) if clean(rep_id_c) else ""
         fields["person_id_type"] = self.m_clean[id_type_c]
         fields["person_id_number"] = code_text(id_number_c) if clean(id_number_c) else ""
-        if ((fields["legal_rep_id_number"] and _person_id_problem(fields["legal_rep_id_type"], fields["legal_rep_id_number"]))
-                or (fields["person_id_number"] and _person_id_problem(fields["person_id_type"], fields["person_id_number"]))):
-            raise Fallback
+        if ((fields["legal_rep_id_number"] and ("E+" in fields["legal_rep_id_number"]
+                                                 or _person_id_problem(fields["legal_rep_id_type"], fields["legal_rep_id_number"])))
+                or (fields["person_id_number"] and ("E+" in fields["person_id_number"]
+                                                    or _person_id_problem(fields["person_id_type"], fields["person_id_number"])))):
+            raise Fallback  # a mistyped or mangled identity number: ``prepare`` says which
 
         # _DoubleImporter._codes
         if party_kind == _NATURAL_PERSON:

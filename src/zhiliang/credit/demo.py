@@ -214,7 +214,7 @@ PROFILES = {
 }
 AWARDS = (("武当质量奖", "十堰市人民政府"), ("湖北名牌产品", "湖北省市场监督管理局"), ("十堰市质量强市示范企业", "十堰市质量强市工作委员会"),
           ("守合同重信用企业", "十堰市市场监督管理局"))
-COMMITMENT = ("信用修复承诺书\n\n本企业已全面履行行政处罚决定书规定的义务，按期缴纳罚款，并已完成整改。"
+COMMITMENT_TEXT = ("信用修复承诺书\n\n本企业已全面履行行政处罚决定书规定的义务，按期缴纳罚款，并已完成整改。"
               "本企业承诺今后严格遵守相关法律法规，如有违反，自愿接受相关部门依法依规采取的惩戒措施。\n\n（演示数据）\n")
 
 
@@ -899,6 +899,7 @@ class Builder:
 
         from . import rules
         from .choices import RepairStatus
+        from .pdf import text_document
         from .models import RepairApplication
         from .services import disputes
 
@@ -912,6 +913,9 @@ class Builder:
             username = next((u for u, e in self.accounts_of.items() if e.pk == fact.enterprise_id), None)
             return self.user(username) if username else self.user(COUNTY_ACCOUNTS[fact.enterprise.region.code])
 
+        evidence_pdf = text_document("异议证明材料\n行政复议决定书、处罚决定书原件等材料的扫描件。\n（演示数据）")
+        commitment_pdf = text_document(COMMITMENT_TEXT)
+        proof_pdf = text_document("履行证明材料\n罚款缴纳凭证、整改报告的扫描件。\n（演示数据）")
         # objections: the enterprise account's own (pending), and staff-filed ones
         cable = self.accounts_of.get("ent-cable")
         story = self.stories.get(cable.pk) if cable is not None else None
@@ -932,7 +936,7 @@ class Builder:
                 filed = max(fact.published_on or fact.decided_on, self.today - datetime.timedelta(days=self.rng.randrange(1, 5)))
             with self.context(actor, "提出信用信息异议"):
                 objection = disputes.file_objection(actor=actor, fact=fact, grounds=grounds[outcome], filed_on=filed,
-                                                    evidence=ContentFile("异议证明材料（演示）".encode(), name="证明材料.txt"))
+                                                    evidence=ContentFile(evidence_pdf, name="证明材料.pdf"))
             self.counts["objections"] += 1
             if outcome != "pending":
                 staff = reviewer(fact)
@@ -953,8 +957,8 @@ class Builder:
             applied = max(eligible, self.today - datetime.timedelta(days=30 if state != "pending" else 3))
             with self.context(actor, "提出信用修复申请"):
                 application = disputes.apply_repair(actor=actor, fact=fact, statement="已按期缴纳罚款并完成整改，近一年无同类违法行为",
-                                                    commitment=ContentFile(COMMITMENT.encode(), name="信用修复承诺书.txt"),
-                                                    proof=ContentFile("罚款缴纳凭证、整改报告（演示）".encode(), name="履行证明.txt"),
+                                                    commitment=ContentFile(commitment_pdf, name="信用修复承诺书.pdf"),
+                                                    proof=ContentFile(proof_pdf, name="履行证明.pdf"),
                                                     applied_on=applied)
             if state != "pending":
                 staff = reviewer(fact)

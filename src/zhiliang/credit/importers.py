@@ -55,7 +55,7 @@ from zhiliang.core.rules import overrides_read_once
 from zhiliang.core.identity import id_check_char, looks_like_person_id, person_id_problem  # noqa: F401 — used here and by bulk, facts_read
 from zhiliang.core.uscc import validate_uscc
 from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
-from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, refuse_scientific, split_list, text
+from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, refuse_excel_number, split_list, text
 from zhiliang.exchange.readers import FileError
 
 from . import rules
@@ -305,7 +305,7 @@ class _DoubleImporter(Importer):
         raw = code_text(row.get(code))
         if raw in PLACEHOLDERS or not raw:
             return None
-        if scientific(row, code, raw, what):
+        if mangled(row, code, what):
             return None
         result = validate_uscc(raw)
         if not result.valid:
@@ -333,6 +333,8 @@ class _DoubleImporter(Importer):
         fields["person_id_number"] = code_text(row.get(c["id_number"])) if clean(row.get(c["id_number"])) else ""
         for type_field, number_field, code in (("legal_rep_id_type", "legal_rep_id_number", c["rep_id"]),
                                                ("person_id_type", "person_id_number", c["id_number"])):
+            if fields[number_field] and mangled(row, code, "证件号码", personal=True):
+                continue
             problem = person_id_problem(fields[type_field], fields[number_field])
             if problem:
                 row.error(f"{row.headers.get(code, code)}：{problem}", code)
@@ -366,7 +368,7 @@ class _DoubleImporter(Importer):
             if party_kind == PartyKind.LEGAL_ENTITY and looks_like_person_id(value):
                 row.error(f"“{row.headers[code]}”填写的是个人身份证号码，不是单位代码", code)
                 continue
-            if scientific(row, code, value, row.headers.get(code, "代码")):
+            if mangled(row, code, row.headers.get(code, "代码")):
                 continue
             codes[key] = value
         fields["party_codes"] = codes
@@ -418,10 +420,10 @@ class _DoubleImporter(Importer):
         return {"created": CREATED, "updated": UPDATED}.get(outcome, UNCHANGED)
 
 
-def scientific(row: Row, code: str, raw: str, what: str) -> bool:
-    """Whether ``raw`` is a code Excel wrote in scientific notation (an error on ``code``)."""
+def mangled(row: Row, code: str, what: str, *, personal: bool = False) -> bool:
+    """Whether the cell ``code`` holds a number Excel mangled (an error on ``code``)."""
     try:
-        refuse_scientific(raw, what)
+        refuse_excel_number(row.get(code), what, personal=personal)
     except RowError as exc:
         row.error(exc.message, code)
         return True

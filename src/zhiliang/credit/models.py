@@ -117,7 +117,10 @@ class CreditFact(DomainModel):
     public_fields = ("kind", "source_name", "party_name", "party_uscc", "legal_rep_name", "title", "content", "legal_basis",
                      "decision_no", "decided_on", "valid_from", "valid_until", "fine_wan", "confiscated_wan", "licence_action",
                      "authority", "published_on", "publicity_ends_on", "disputed")
-    scope = Scope(region="region", department="source_department", owner="enterprise", public=public_facts,
+    #: one database shared by all departments (§三(七)): every department's staff read every
+    #: fact in their region — another department's read-only and without identity numbers (Q() would
+    #: add nothing to an OR: "every row" is written as a condition every row meets)
+    scope = Scope(region="region", department="source_department", owner="enterprise", public=public_facts, shared=Q(pk__isnull=False),
                   roles={"department_staff": ("view", "add", "change"), "county_staff": ("view", "change"), "enterprise": ("view",)})
 
     class Meta:
@@ -236,7 +239,10 @@ class ListEntry(DomainModel):
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="移出操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     public_fields = ("list_kind", "enterprise", "grounds", "legal_basis", "decision_no", "decided_on", "published_on", "removal_apply_from", "auto_removal_on")
+    #: every department acts on the lists (joint punishment): a published entry, and its history
+    #: once removed, is read by all departments' staff; proposals stay with their department
     scope = Scope(region="region", department="department", owner="enterprise", public=public_list_entries,
+                  shared=Q(status__in=(ListEntryStatus.PUBLISHED, ListEntryStatus.REMOVED)),
                   roles={"county_staff": ("view", "add", "change"), "department_staff": ("view", "add", "change"), "enterprise": ("view",)})
 
     class Meta:

@@ -99,6 +99,24 @@ def _local_time(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M")
 
 
+def text_document(text: str) -> bytes:
+    """A one-page A4 PDF of ``text`` (its first line the title): the demo's commitment letters
+    and evidence, which the upload check takes as PDF files like any enterprise's."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    font = font_name()
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK", spaceAfter=3 * mm)
+    title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, alignment=1, spaceAfter=6 * mm)
+    first, *rest = text.strip().split("\n")
+    story = [Paragraph(escape(first), title)] + [Paragraph(escape(line), body) for line in rest if line.strip()]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm, bottomMargin=25 * mm).build(story)
+    return out.getvalue()
+
+
 def render_report(report, *, verify_url: str = "") -> bytes:
     """The PDF of ``report`` (A4): title, the enterprise's basic facts, the class (when the
     report's audience sees it), one table per kind of fact, lists, measures, the issue time,

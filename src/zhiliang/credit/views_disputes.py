@@ -58,15 +58,23 @@ def _files(request):
 
 
 def _checked_file(upload):
-    if upload and upload.size > MAX_FILE_BYTES:
+    """The service's checks (size, PDF/JPG/PNG) at the form's field, before anything is stored."""
+    if not upload:
+        return upload
+    if upload.size > MAX_FILE_BYTES:
         raise forms.ValidationError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_FILE_BYTES // 1024 // 1024})
+    head = upload.read(16)
+    upload.seek(0)
+    problem = services.file_type_problem(upload.name or "", head)
+    if problem:
+        raise forms.ValidationError(problem)
     return upload
 
 
 class ObjectionForm(forms.Form):
     grounds = forms.CharField(label=_lazy("异议理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
                               help_text=_lazy("说明哪项信息有误、正确的情况是什么"))
-    evidence = forms.FileField(label=_lazy("证明材料"), required=False, help_text=_lazy("如复议决定书、判决书、缴款凭证（不超过 20 MB）"))
+    evidence = forms.FileField(label=_lazy("证明材料"), required=False, help_text=_lazy("如复议决定书、判决书、缴款凭证；PDF、JPG 或 PNG，不超过 20 MB"))
 
     def clean_evidence(self):
         return _checked_file(self.cleaned_data.get("evidence"))
@@ -75,8 +83,8 @@ class ObjectionForm(forms.Form):
 class RepairForm(forms.Form):
     statement = forms.CharField(label=_lazy("修复理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
                                 help_text=_lazy("履行法定义务、纠正违法行为、消除不良影响的情况"))
-    commitment = forms.FileField(label=_lazy("信用修复承诺书"), help_text=_lazy("加盖公章的承诺书扫描件（不超过 20 MB）"))
-    proof = forms.FileField(label=_lazy("履行证明材料"), required=False, help_text=_lazy("如罚款缴纳凭证、整改报告"))
+    commitment = forms.FileField(label=_lazy("信用修复承诺书"), help_text=_lazy("加盖公章的承诺书扫描件；PDF、JPG 或 PNG，不超过 20 MB"))
+    proof = forms.FileField(label=_lazy("履行证明材料"), required=False, help_text=_lazy("如罚款缴纳凭证、整改报告；PDF、JPG 或 PNG，不超过 20 MB"))
 
     def clean_commitment(self):
         return _checked_file(self.cleaned_data.get("commitment"))

@@ -44,6 +44,7 @@ from zhiliang.exchange.parsing import (
     parse_date,
     parse_decimal,
     parse_gtin,
+    refuse_excel_number,
     split_list,
     text,
 )
@@ -105,6 +106,7 @@ NAME_LIMIT = Enterprise._meta.get_field("name").max_length
 
 
 def parse_uscc(value: Any) -> str:
+    refuse_excel_number(value, "统一社会信用代码")
     result = validate_uscc(text(value))
     # a person's identity number in the USCC column: say so, rather than accept it (a valid one can pass
     # the USCC checks, and the enterprise's public page would show it) or ask for another check digit
@@ -252,7 +254,8 @@ class EnterpriseImporter(Importer):
                     row.error(f"内容过长（{len(value)} 个字，最多 {limit} 个）", code)
                 else:
                     data[code] = value
-        if row.has("legal_rep_id_number"):
+        if row.has("legal_rep_id_number") and row.parse("legal_rep_id_number",
+                                                        lambda v: refuse_excel_number(v, "法定代表人证件号码", personal=True) or True):
             number = text(row.get("legal_rep_id_number")).upper()
             if not re.fullmatch(r"[0-9A-Z]{6,30}", number):
                 row.error("证件号码只能包含数字和字母（6–30 位）", "legal_rep_id_number")

@@ -150,7 +150,8 @@ class Row:
 class Unnamed:
     """The cells of a table that no column name covers: under an empty header cell, or to
     the right of the header. They are not imported; a row with something in them gets a
-    reminder saying where, so nothing is dropped unseen."""
+    reminder naming the column as Excel does and by its number (Q 列（第 17 列）), so nothing
+    is dropped unseen."""
 
     def __init__(self, header: list[Any]):
         self.blank = [i for i, h in enumerate(header) if is_empty(h)]
@@ -169,7 +170,7 @@ class Unnamed:
             if not is_empty(cells[i]):
                 value = str(cells[i]).strip()
                 shown = value if len(value) <= 20 else value[:20] + "…"
-                row.warnings.append({"row": row.number, "column": f"第 {get_column_letter(i + 1)} 列", "message": (
+                row.warnings.append({"row": row.number, "column": f"{get_column_letter(i + 1)} 列（第 {i + 1} 列）", "message": (
                     f"该列没有列名，本行填写的“{shown}”未导入；要导入的内容请填在有列名的对应列中")})
 
 

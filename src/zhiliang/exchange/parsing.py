@@ -118,17 +118,25 @@ def gtin_check_digit(body: str) -> str:
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+", re.IGNORECASE)
 
 
-def refuse_scientific(raw: str, what: str) -> None:
-    """A long number (a barcode, a 注册号, an all-digit USCC) that Excel turned into
-    scientific notation (6.90123E+12) has lost its last digits: say so and how to avoid it."""
+def refuse_excel_number(value: Any, what: str, *, personal: bool = False) -> None:
+    """A long number (a barcode, an identity number, an all-digit USCC) that Excel mangled has
+    lost its last digits: a cell in number format keeps 15 significant digits (914203235702603577
+    reads 914203235702603520), and a CSV saved from it writes scientific notation (9.14203E+17).
+    Say so and how to avoid it, instead of judging the wrong digits; a ``personal`` number
+    (an identity number) is named by its last 4 characters only."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        shown = f"（尾号 {cell_text(value)[-4:]}）" if personal else f"“{cell_text(value)}”"
+        raise RowError(f"{what}{shown}所在的单元格是数字格式，Excel 只保留 15 位有效数字，后面的数字已被改写："
+                       f"请把该列设为“文本”格式，填入完整的{what}后重新导入")
+    raw = folded(value)
     if _SCIENTIFIC.fullmatch(raw.replace(" ", "")):
         raise RowError(f"{what}“{raw}”是 Excel 的科学计数法写法，后面的数字已经丢失：请把该列设为“文本”格式，"
                        f"填入完整的{what}后重新导入")
 
 
 def parse_gtin(value: Any) -> str:
+    refuse_excel_number(value, "商品条码")
     raw = folded(value)
-    refuse_scientific(raw, "商品条码")
     code = raw.replace(" ", "").replace("-", "")
     if not code.isdigit():
         raise RowError(f"商品条码“{raw}”只能包含数字")

@@ -70,7 +70,7 @@ from zhiliang.exchange.importing import (
     RowError,
     register,
 )
-from zhiliang.exchange.parsing import folded, parse_choice, parse_date, refuse_scientific, split_list, text
+from zhiliang.exchange.parsing import folded, parse_choice, parse_date, refuse_excel_number, split_list, text
 from zhiliang.exchange.readers import FileError, cell_text, is_empty
 
 from .choices import Conclusion, Level, Place, Source
@@ -139,8 +139,8 @@ def parse_conclusion(value: Any) -> str:
 def parse_code(value: Any) -> Identifier:
     """The producer's code: an 18-character USCC (validated: the message names the expected
     check character), or a legacy 15-digit 注册号 or 9-character 组织机构代码."""
+    refuse_excel_number(value, "生产企业代码")
     raw = folded(value).upper()
-    refuse_scientific(raw, "生产企业代码")
     compact = re.sub(r"[\s\-—－]", "", raw)
     if re.fullmatch(r"\d{15}", compact):
         return Identifier(IdentifierScheme.REGNO, compact)

@@ -6,7 +6,8 @@ action then runs four ways:
 * ``none`` — a signed-in user whose roles lack the model's permission;
 * ``permitted`` — the permission, in a scope holding the object;
 * ``constrained`` — the permission, in a scope that excludes the object
-  (another department, another organisation …);
+  (another department, another organisation …) — except rows the model shares
+  with other departments (``Scope.shared``: read, not changed);
 * ``other_region`` — the permission in another county: 404, never 403.
 
 Expectations follow the model's :class:`~zhiliang.core.permissions.Scope`:
@@ -55,6 +56,8 @@ class ScopedModelCases:
     none: ClassVar[dict[str, Any]] = {"role": Role.LAB, "region_code": "420302"}
     #: the organisation to bind ``none``/``constrained`` lab/enterprise users to (a callable or None)
     list_url: ClassVar[str | None] = None
+    #: the list page's query string (a page showing the user's own records unless asked for all it may read)
+    list_query: ClassVar[dict[str, str]] = {}
     detail_url: ClassVar[str | None] = None
     edit_url: ClassVar[str | None] = None
     edit_data: ClassVar[dict[str, Any]] = {}
@@ -120,13 +123,22 @@ class ScopedModelCases:
             return type(obj)._base_manager.filter(public, pk=obj.pk).exists()
         return False
 
+    def shared_with(self, who: str, obj) -> bool:
+        """A row other departments read (``Scope.shared``) and ``who`` the staff of another
+        department (``constrained``, by default a city-wide department): read, never changed."""
+        scope = scope_of(self.model)
+        spec = getattr(self, who)
+        if scope.shared is None or spec.get("role") != Role.DEPARTMENT_STAFF or not spec.get("department_code"):
+            return False
+        return type(obj)._base_manager.filter(scope.shared, pk=obj.pk).exists()
+
     def expected_view(self, who: str, obj) -> int:
-        return 200 if who == "permitted" or self.visible_to_outsiders(obj) else 404
+        return 200 if who == "permitted" or self.visible_to_outsiders(obj) or self.shared_with(who, obj) else 404
 
     def expected_change(self, who: str, obj) -> int:
         if who == "permitted":
             return 200
-        return 403 if self.visible_to_outsiders(obj) else 404
+        return 403 if self.visible_to_outsiders(obj) or self.shared_with(who, obj) else 404
 
     def key(self, obj):
         return getattr(obj, self.lookup_field)
@@ -148,7 +160,7 @@ class ScopedModelCases:
         """Staff pages: reference/public rows are read by every staff user (others 403);
         work records by users whose scope holds them (404), users without the
         model's view permission get 403 at the page."""
-        if who == "permitted":
+        if who == "permitted" or self.shared_with(who, obj):
             return 200
         if self.visible_to_outsiders(obj):
             return 200 if is_staff_user(user) else 403
@@ -167,7 +179,7 @@ class ScopedModelCases:
         obj = self.make_object()
         user = self.user(who)
         client.force_login(user)
-        response = client.get(reverse(self.list_url))
+        response = client.get(reverse(self.list_url), self.list_query)
         scope = scope_of(self.model)
         open_page = scope.reference or scope.public is not None  # every staff user may list such a model
         if who != "permitted" and (not is_staff_user(user) if open_page else not has_perm(user, codename(self.model, "view"))):

@@ -16,3 +16,10 @@ def until(value) -> str:
     if not isinstance(value, datetime.date):
         return value or ""
     return _("长期") if value == LONG_TERM else value.strftime("%Y-%m-%d")
+
+
+@register.filter
+def filename(stored) -> str:
+    """An uploaded file's own name (without the storage folder)."""
+    name = getattr(stored, "name", "") or ""
+    return name.rsplit("/", 1)[-1]

@@ -76,5 +76,5 @@ def objection(actor, fact, *, grounds: str = "处罚已被复议决定撤销，�
 def repair(actor, fact, *, applied_on=REPAIR_FROM, commitment="default", proof=None, statement: str = "罚款已缴清，不合格产品已召回"):
     with acting(actor):
         return disputes.apply_repair(actor=actor, fact=fact, statement=statement,
-                                     commitment=upload("承诺书.pdf", b"commitment") if commitment == "default" else commitment,
+                                     commitment=upload("承诺书.pdf", b"%PDF-1.4 commitment") if commitment == "default" else commitment,
                                      proof=proof, applied_on=applied_on)

@@ -45,10 +45,12 @@ class CreditCases(ScopedModelCases):
 
 class TestCreditFactCases(CreditCases):
     """A non-public fact (a simple-procedure penalty) of 茅箭's 精工 from the city bureau: county
-    staff of 茅箭区 see it, a department's staff only their department's facts."""
+    staff of 茅箭区 see it; another department's staff read it (one database shared by all
+    departments) but cannot change it, and without its identity numbers."""
 
     model = CreditFact
     list_url = "credit:fact-list"
+    list_query = {"all": "1"}  # by default the list holds the user's own records (their department's, their county's)
     detail_url = "credit:fact-detail"
     api_list_url = "v1:credit-fact-list"
     api_detail_url = "v1:credit-fact-detail"

@@ -93,11 +93,11 @@ def test_repair_is_refused_with_the_reason_when_the_fact_cannot_be_repaired(worl
 def test_a_repair_needs_a_commitment_letter_and_one_pending_per_fact(world):
     with pytest.raises(ValidationError, match="请上传信用修复承诺书"):
         repair(world.firm, world.fact, commitment=None)
-    application = repair(world.firm, world.fact, proof=upload("缴款凭证.pdf", b"paid"))
-    assert application.commitment_sha256 == hashlib.sha256(b"commitment").hexdigest()
-    assert application.proof_sha256 == hashlib.sha256(b"paid").hexdigest()
+    application = repair(world.firm, world.fact, proof=upload("缴款凭证.pdf", b"%PDF-1.4 paid"))
+    assert application.commitment_sha256 == hashlib.sha256(b"%PDF-1.4 commitment").hexdigest()
+    assert application.proof_sha256 == hashlib.sha256(b"%PDF-1.4 paid").hexdigest()
     with application.commitment.open("rb") as stored:
-        assert stored.read() == b"commitment"
+        assert stored.read() == b"%PDF-1.4 commitment"
     with pytest.raises(ValidationError, match="已有审核中的信用修复申请"):
         repair(world.firm, world.fact)
 
@@ -183,10 +183,10 @@ def test_only_staff_of_the_source_department_or_the_county_decide_a_repair(world
 
 
 def test_an_objection_marks_the_fact_disputed_and_keeps_its_evidence_hash(world):
-    filed = objection(world.firm, world.fact, evidence=upload("复议决定书.pdf", b"decision"), filed_on=D(2024, 11, 4))
+    filed = objection(world.firm, world.fact, evidence=upload("复议决定书.pdf", b"%PDF-1.4 decision"), filed_on=D(2024, 11, 4))
     assert CreditFact.objects.get(pk=world.fact.pk).disputed
     assert (filed.department.code, filed.region, filed.enterprise) == ("sy-amr", world.maojian.region, world.maojian)
-    assert filed.evidence_sha256 == hashlib.sha256(b"decision").hexdigest()
+    assert filed.evidence_sha256 == hashlib.sha256(b"%PDF-1.4 decision").hexdigest()
     event = DomainEvent.objects.get(name="credit.objection_filed")
     assert event.payload["evidence_sha256"] == filed.evidence_sha256 and event.payload["review_due"] == "2024-11-18"
     with pytest.raises(ValidationError, match="已有核查中的异议"):

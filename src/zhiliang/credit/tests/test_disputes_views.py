@@ -97,11 +97,11 @@ def test_the_enterprise_files_an_objection_with_its_evidence_through_the_form(wo
     assert shown.status_code == 200
     html = shown.content.decode()
     assert "十市监罚〔2024〕101号" in html and "10 个工作日" in html and "2024-10-16" in html
-    response = client.post(url, {"grounds": "该处罚已被复议决定撤销", "evidence": upload("复议决定书.pdf", b"review decision")})
+    response = client.post(url, {"grounds": "该处罚已被复议决定撤销", "evidence": upload("复议决定书.pdf", b"%PDF-1.4 review decision")})
     assert response.status_code == 302 and response["Location"] == reverse("credit:my-disputes")
     filed = FactObjection.objects.get(fact=world.fact)
     assert (filed.filed_on, filed.review_due, filed.filed_by) == (D(2024, 9, 27), D(2024, 10, 16), world.firm)
-    assert filed.evidence_sha256 == hashlib.sha256(b"review decision").hexdigest()
+    assert filed.evidence_sha256 == hashlib.sha256(b"%PDF-1.4 review decision").hexdigest()
     assert CreditFact.objects.get(pk=world.fact.pk).disputed
     listed = page(client, world.firm, reverse("credit:my-disputes")).content.decode()
     assert f'data-objection="{filed.pk}"' in listed and "2024-10-16" in listed and "核查中" in listed
@@ -126,12 +126,12 @@ def test_the_repair_form_names_the_first_day_and_accepts_the_application_on_it(w
     assert 'id="repair-form"' in shown and "行政处罚信息公示满6个月后可申请" in shown
     missing = client.post(url, {"statement": "罚款已缴清"})
     assert missing.status_code == 400 and missing.context["form"].errors["commitment"]
-    response = client.post(url, {"statement": "罚款已缴清", "commitment": upload("承诺书.pdf", b"we promise"),
-                                 "proof": upload("缴款凭证.pdf", b"receipt")})
+    response = client.post(url, {"statement": "罚款已缴清", "commitment": upload("承诺书.pdf", b"%PDF-1.4 we promise"),
+                                 "proof": upload("缴款凭证.pdf", b"%PDF-1.4 receipt")})
     assert response.status_code == 302
     applied = RepairApplication.objects.get(fact=world.fact)
     assert (applied.applied_on, applied.eligible_from, applied.status) == (REPAIR_FROM, REPAIR_FROM, RepairStatus.PENDING)
-    assert (applied.commitment_sha256, applied.proof_sha256) == (hashlib.sha256(b"we promise").hexdigest(), hashlib.sha256(b"receipt").hexdigest())
+    assert (applied.commitment_sha256, applied.proof_sha256) == (hashlib.sha256(b"%PDF-1.4 we promise").hexdigest(), hashlib.sha256(b"%PDF-1.4 receipt").hexdigest())
     listed = page(client, world.firm, reverse("credit:my-disputes")).content.decode()
     assert f'data-repair="{applied.pk}"' in listed and applied.decision_due.isoformat() in listed
 
@@ -198,7 +198,7 @@ def test_staff_decide_an_objection_on_its_page(world, client):
 
 
 def test_staff_grant_a_repair_on_its_page_and_the_fact_leaves_the_public_view(world, client, monkeypatch):
-    applied = repair(world.firm, world.fact, proof=upload("缴款凭证.pdf", b"receipt"))
+    applied = repair(world.firm, world.fact, proof=upload("缴款凭证.pdf", b"%PDF-1.4 receipt"))
     on_day(monkeypatch, D(2025, 4, 1))
     url = reverse("credit:repair-detail", args=[applied.pk])
     shown = page(client, world.amr, url).content.decode()
@@ -212,13 +212,13 @@ def test_staff_grant_a_repair_on_its_page_and_the_fact_leaves_the_public_view(wo
 
 
 def test_files_are_served_to_those_who_see_the_request_only(world, client):
-    filed = objection(world.firm, world.fact, evidence=upload("复议决定书.pdf", b"review decision"))
+    filed = objection(world.firm, world.fact, evidence=upload("复议决定书.pdf", b"%PDF-1.4 review decision"))
     applied = repair(world.firm, world.fact)
     evidence = reverse("credit:dispute-file", args=["objection", filed.pk, "evidence"])
     commitment = reverse("credit:dispute-file", args=["repair", applied.pk, "commitment"])
     for user in (world.firm, world.county, world.amr):
         response = page(client, user, evidence)
-        assert response.status_code == 200 and b"".join(response.streaming_content) == b"review decision"
+        assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 review decision"
         assert page(client, user, commitment).status_code == 200
     for user in (world.other_firm, world.other_county, world.commerce, world.lab):
         assert page(client, user, evidence).status_code == 404
@@ -239,12 +239,12 @@ def api(user) -> APIClient:
 def test_the_enterprise_files_through_the_api_with_multipart_uploads(world, monkeypatch):
     on_day(monkeypatch, REPAIR_FROM)
     created = api(world.firm).post(reverse("v1:credit-objection-list"), {
-        "fact": world.fact.pk, "grounds": "数据有误", "evidence": upload("证明.pdf", b"proof of error")}, format="multipart")
+        "fact": world.fact.pk, "grounds": "数据有误", "evidence": upload("证明.pdf", b"%PDF-1.4 proof of error")}, format="multipart")
     assert created.status_code == 201, created.data
-    assert created.data["evidence_sha256"] == hashlib.sha256(b"proof of error").hexdigest()
+    assert created.data["evidence_sha256"] == hashlib.sha256(b"%PDF-1.4 proof of error").hexdigest()
     assert created.data["evidence_url"].endswith(reverse("credit:dispute-file", args=["objection", created.data["id"], "evidence"]))
     applied = api(world.firm).post(reverse("v1:credit-repair-list"), {
-        "fact": world.fact.pk, "statement": "罚款已缴清", "commitment": upload("承诺书.pdf", b"promise")}, format="multipart")
+        "fact": world.fact.pk, "statement": "罚款已缴清", "commitment": upload("承诺书.pdf", b"%PDF-1.4 promise")}, format="multipart")
     assert applied.status_code == 201, applied.data
     assert (applied.data["eligible_from"], applied.data["status"]) == ("2025-03-20", "pending")
     assert api(world.county).post(reverse("v1:credit-repair-list"), {"fact": world.fact.pk, "statement": "x"}).status_code == 403
@@ -253,3 +253,23 @@ def test_the_enterprise_files_through_the_api_with_multipart_uploads(world, monk
     assert api(world.firm).post(reverse("v1:credit-repair-decide", args=[applied.data["id"]]), {"granted": True}).status_code == 403
     decided = api(world.amr).post(reverse("v1:credit-repair-decide", args=[applied.data["id"]]), {"granted": True, "note": "已履行"}, format="json")
     assert decided.status_code == 200 and decided.data["status"] == "granted"
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("证明.exe", b"MZ\x90\x00", "只能上传 PDF、JPG 或 PNG 文件（“证明.exe”不是）"),
+    ("证明.pdf", b"MZ\x90\x00 a program renamed", "“证明.pdf”的内容不是 PDF 文件（可能改过扩展名）"),
+])
+def test_only_pdf_jpg_or_png_files_are_taken_as_evidence_the_page_and_the_api_alike(client, world, monkeypatch, name, content, message):
+    """A program sent as 证明.exe (or renamed 证明.pdf) was stored and offered to the reviewing staff
+    for download. The form and the API refuse it at the field; nothing is filed."""
+    on_day(monkeypatch, D(2024, 9, 27))
+    url = reverse("credit:objection-file", args=[world.fact.pk])
+    client.force_login(world.firm)
+    response = client.post(url, {"grounds": "该处罚已被复议决定撤销", "evidence": upload(name, content)})
+    assert response.status_code == 400 and message in response.content.decode()
+    answer = api(world.firm).post(reverse("v1:credit-objection-list"), {"fact": world.fact.pk, "grounds": "数据有误",
+                                                                         "evidence": upload(name, content)}, format="multipart")
+    assert answer.status_code == 400 and message in str(answer.data)
+    assert not FactObjection.objects.exists()
+    png = upload("缴款凭证.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    assert client.post(url, {"grounds": "该处罚已被复议决定撤销", "evidence": png}).status_code == 302

@@ -59,8 +59,13 @@ def test_facts_are_scoped_and_identity_numbers_always_masked(world, county_user,
         response = api(user).get(detail)
         assert response.status_code == 200 and FACT_ID not in response.content.decode()
         assert response.json()["legal_rep_id_number"] == mask_value(FACT_ID)  # even with core.view_personal_data
+    # another department reads the shared fact's public fields only (no identity number, not even masked), and cannot change it
     other_department = make_user(Role.DEPARTMENT_STAFF, region_code="420300", department_code="sy-com")
-    for user in (other_county_user, other_department, make_user(Role.ENTERPRISE, organisation=world.zhangwan)):
+    assert hidden.pk in ids(api(other_department).get(reverse(FACTS)))
+    shared = api(other_department).get(detail).json()
+    assert shared["decision_no"] == hidden.decision_no and shared["legal_rep_id_number"] is None and shared["received"] is None
+    assert api(other_department).patch(detail, {"title": "改"}, format="json").status_code == 405  # the API only reads facts
+    for user in (other_county_user, make_user(Role.ENTERPRISE, organisation=world.zhangwan)):
         assert hidden.pk not in ids(api(user).get(reverse(FACTS))), user.username
         assert api(user).get(detail).status_code == 404
     # the enterprise itself

@@ -95,9 +95,15 @@ def test_the_pages_render_for_county_department_and_city_staff_and_404_across_re
     assert reverse("credit:fact-detail", args=[hidden.pk]) not in page(client, reverse("credit:fact-list"), all="1")
     for url in urls:
         assert client.get(url).status_code == 404, url
-    # another department's staff: not their department's fact
+    # another department's staff read the shared fact as what it says — no record id, history or identity numbers —
+    # and may neither change, revoke nor reveal anything
     login(client, make_user(Role.DEPARTMENT_STAFF, region_code="420300", department_code="sy-com"))
-    assert client.get(urls[0]).status_code == 404
+    html = page(client, urls[0])
+    assert 'id="public-only"' in html and hidden.decision_no in html
+    for absent in ("S-1", 'id="history"', 'id="revoke-form"', "core/reveal"):
+        assert absent not in html, absent
+    reveal = reverse("core:reveal", args=["credit.creditfact", hidden.pk, "legal_rep_id_number"])
+    assert client.post(reveal).status_code == 403
 
 
 def test_the_list_filters_and_marks_the_end_of_publicity(client, world, county_user, django_capture_on_commit_callbacks):

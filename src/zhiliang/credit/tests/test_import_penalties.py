@@ -868,7 +868,7 @@ def test_a_penalty_in_force_for_good_reads_long_term_as_the_standard_writes_it(t
     from django.template.loader import render_to_string
 
     page = render_to_string("credit/facts/_what_it_says.html", {"fact": facts["L1"]})
-    assert "— 长期" in page and "2099" not in page
+    assert "<dd>至 长期</dd>" in page and "2099" not in page
 
 
 @pytest.mark.parametrize("way", ["per_row", "bulk"])
@@ -916,8 +916,9 @@ def test_what_is_written_outside_the_named_columns_is_not_dropped_unseen(tmp_pat
         (tmp_path / "u.csv").write_bytes(data)
         report = bulk(tmp_path / "u.csv")
     assert (report.outcome, report.created, report.error_rows) == ("imported", 3, 0)
-    letter = chr(ord("A") + len(first))
-    assert [(w["row"], w["column"]) for w in report.warnings] == [(2, f"第 {letter} 列"), (3, f"第 {chr(ord(letter) + 1)} 列")]
+    n = len(first) + 1  # the unnamed column right of the last named one, then the one beyond the header
+    letter = chr(ord("A") + n - 1)
+    assert [(w["row"], w["column"]) for w in report.warnings] == [(2, f"{letter} 列（第 {n} 列）"), (3, f"{chr(ord(letter) + 1)} 列（第 {n + 1} 列）")]
     assert "该列没有列名，本行填写的“已整改，待复查”未导入" in report.warnings[0]["message"]
     assert "“备注：当事人已缴纳罚款并提交整改报告，材…”" in report.warnings[1]["message"]
 
@@ -947,3 +948,27 @@ def test_a_barcode_in_scientific_notation_is_refused_saying_why():
     assert parse_gtin("6901234567892") == "6901234567892"
     with pytest.raises(RowError, match="商品条码“6.90123E\\+12”是 Excel 的科学计数法写法"):
         parse_gtin("6.90123E+12")
+
+
+def test_a_long_code_kept_as_a_number_in_excel_is_an_error_saying_why_not_a_wrong_check_character():
+    """914203235702603577 typed into a number cell is stored as 914203235702603520 (15
+    significant digits): the clerk was told the check character should be P — wrong advice
+    for a correct code. Both that and an identity number in a number cell say what happened
+    (the identity number by its last 4 characters only)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    row = good_row()
+    sheet.append(list(row))
+    sheet.append([914203235702603577 if k == "统一社会信用代码" else 420302199001010015 if k == "法定代表人证件号码" else v
+                  for k, v in row.items()])
+    out = io.BytesIO()
+    book.save(out)
+    report = run("n.xlsx", data=out.getvalue())
+    assert report.outcome == "rejected"
+    messages = {e["column"]: e["message"] for e in report.errors}
+    assert messages["统一社会信用代码"].startswith("统一社会信用代码“914203235702603520”所在的单元格是数字格式，Excel 只保留 15 位有效数字")
+    assert "校验码" not in messages["统一社会信用代码"]
+    rep = messages["法定代表人证件号码"]
+    assert rep.startswith("证件号码（尾号 ") and "）所在的单元格是数字格式" in rep and "42030219900" not in rep
