@@ -428,17 +428,41 @@ def _field_label(change: ObjectChange, attname: str) -> str:
 
 def diff_rows(model, diff: dict | None) -> list[tuple[str, Any, Any]]:
     """A change-log row's ``diff`` as a clerk reads it: (the field's Chinese name, before, after),
-    a choice shown by its label ("候选" not "candidate")."""
+    a choice shown by its label ("候选" not "candidate"), a related row by its name ("竹山县", not 8)."""
+    return history_rows(model, [diff])[0]
+
+
+def history_rows(model, diffs: list[dict | None]) -> list[list[tuple[str, Any, Any]]]:
+    """:func:`diff_rows` of many diffs of ``model``, the related rows' names read in one query
+    per related model."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    rows = []
-    for attname, pair in (diff or {}).items():
-        field = fields.get(attname)
-        before, after = (list(pair) + [None, None])[:2]
-        if field is not None and field.choices:
-            labels = dict(field.flatchoices)
-            before, after = labels.get(before, before), labels.get(after, after)
-        rows.append((str(field.verbose_name) if field is not None else attname, before, after))
-    return rows
+    wanted: dict[Any, set] = {}
+    for diff in diffs:
+        for attname, pair in (diff or {}).items():
+            field = fields.get(attname)
+            if field is not None and field.is_relation and field.related_model is not None:
+                wanted.setdefault(field.related_model, set()).update(v for v in list(pair)[:2] if v not in (None, ""))
+    names = {}
+    for related, ids in wanted.items():
+        try:
+            names[related] = {str(pk): str(obj) for pk, obj in related._base_manager.in_bulk(list(ids)).items()}
+        except (ValueError, TypeError):  # ids of another type than the key (an old log row): shown as logged
+            names[related] = {}
+    out = []
+    for diff in diffs:
+        rows = []
+        for attname, pair in (diff or {}).items():
+            field = fields.get(attname)
+            before, after = (list(pair) + [None, None])[:2]
+            if field is not None and field.choices:
+                labels = dict(field.flatchoices)
+                before, after = labels.get(before, before), labels.get(after, after)
+            elif field is not None and field.related_model in names:
+                known = names[field.related_model]
+                before, after = (known.get(str(v), v) if v not in (None, "") else v for v in (before, after))
+            rows.append((str(field.verbose_name) if field is not None else attname, before, after))
+        out.append(rows)
+    return out
 
 
 @require_perm("core.view_changeset")

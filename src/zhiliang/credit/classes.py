@@ -56,7 +56,7 @@ KINDS_READ = (FactKind.PENALTY, FactKind.SAMPLING_FAILURE, FactKind.SAMPLING_REF
 #: kinds that hold while listed (in force from their start until their end), not by a look-back window
 LISTINGS = (FactKind.SERIOUS_LIST, FactKind.ABNORMAL_LIST, FactKind.RED_LIST)
 #: fields of a fact the computation reads
-FACT_FIELDS = ("pk", "enterprise_id", "kind", "status", "source_record_id", "decision_no", "title", "severity", "decided_on",
+FACT_FIELDS = ("pk", "enterprise_id", "kind", "status", "source_record_id", "decision_no", "title", "severity", "is_criticism_or_low_fine", "decided_on",
                "valid_from", "valid_until", "published_on", "publicity_ends_on", "first_seen_at")
 
 
@@ -161,7 +161,9 @@ def evaluate(enterprise, facts: Sequence[Mapping[str, Any]], on: datetime.date, 
     tiers: dict[str, list] = defaultdict(list)
     for fact in by_kind[FactKind.PENALTY]:
         if _within(fact, on, years):
-            tiers[fact["severity"] if fact["severity"] in Severity.values else Severity.GENERAL].append(fact)
+            # the tier publicity follows (``rules.tier_of``): the one given, else minor for 通报批评 or a low fine
+            given = fact["severity"] if fact["severity"] in Severity.values else None
+            tiers[given or (Severity.MINOR if fact["is_criticism_or_low_fine"] else Severity.GENERAL)].append(fact)
     for tier in (Severity.SERIOUS, Severity.GENERAL, Severity.MINOR):
         used = tiers[tier]
         rule = _rule(values, "RULE_CREDIT_CLASS_PENALTY_POINTS", tier.value)

@@ -219,6 +219,13 @@ def _may_import_for(actor, source) -> None:
 class _DoubleImporter(Importer):
     """What both 双公示 layouts share: source, party, codes, dates, authority."""
 
+    def permitted(self, user) -> bool:
+        from zhiliang.core.permissions import codename, has_perm
+
+        from .models import CreditFact
+
+        return has_perm(user, codename(CreditFact, "add"))
+
     fact_kind: ClassVar[str]
     prefix: ClassVar[str]
     #: logical field → column code

@@ -19,6 +19,7 @@ No personal data: the enterprise's id, USCC, name, region and status only.
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections import defaultdict
 from typing import Any
@@ -129,6 +130,9 @@ def normalise_name(name: str | None) -> str:
     return "".join(clean_text(unicodedata.normalize("NFKC", name or "")).lower().split())
 
 
+_BRACKETED = re.compile(r"\([^()]{1,8}\)")
+
+
 def bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)} if len(text) > 1 else ({text} if text else set())
 
@@ -142,9 +146,10 @@ def dice(a: str, b: str) -> float:
 
 
 def core_name(name: str) -> str:
-    """A normalised name without a leading region and a trailing legal form (十堰精工汽车零部件
+    """A normalised name without a leading region, a short bracketed part (a place or
+    country: 东风华丰(十堰)汽车部件, 某某(中国)) and a trailing legal form (十堰精工汽车零部件
     有限公司 → 精工汽车零部件)."""
-    core = name
+    core = _BRACKETED.sub("", name) or name
     for prefix in REGION_PREFIXES:
         if core.startswith(prefix) and len(core) > len(prefix) + 1:
             core = core[len(prefix):]

@@ -225,7 +225,7 @@ def render_report(report, *, verify_url: str = "") -> bytes:
                              c.get("opened_on")) for c in cases], (80, 40, 25, 25)))
 
     story += [Spacer(1, 6 * mm),
-              p(f"报告验证：登录 {verify_url} 输入验证码 {report.code}，可核对本报告的出具时间、企业和内容摘要。", body),
+              p(f"报告验证：访问 {verify_url} 输入验证码 {report.code}，可核对本报告的出具时间、企业和内容摘要。", body),
               p(f"内容摘要（SHA-256）：{report.digest}", small),
               p("本报告反映出具之日系统记录的信用信息；此后信息可能变更，以查询时为准。个人身份信息不予公开。", small)]
 

@@ -27,10 +27,17 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from zhiliang.core import rules as rule_registry
-from zhiliang.core.permissions import codename, get_for_user, has_perm, in_own_scope, restrict
+from zhiliang.core.permissions import (
+    codename,
+    get_for_user,
+    has_perm,
+    in_own_scope,
+    restrict,
+)
+from zhiliang.core.uploads import document_problem
 from zhiliang.core.views import apply_errors, fetch, paginate, web_context
 
 from . import disputes_read, rules
@@ -65,26 +72,26 @@ def _checked_file(upload):
         raise forms.ValidationError(_("文件过大：不能超过 %(mb)s MB") % {"mb": MAX_FILE_BYTES // 1024 // 1024})
     head = upload.read(16)
     upload.seek(0)
-    problem = services.file_type_problem(upload.name or "", head)
+    problem = document_problem(upload.name or "", head)
     if problem:
         raise forms.ValidationError(problem)
     return upload
 
 
 class ObjectionForm(forms.Form):
-    grounds = forms.CharField(label=_lazy("异议理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-                              help_text=_lazy("说明哪项信息有误、正确的情况是什么"))
-    evidence = forms.FileField(label=_lazy("证明材料"), required=False, help_text=_lazy("如复议决定书、判决书、缴款凭证；PDF、JPG 或 PNG，不超过 20 MB"))
+    grounds = forms.CharField(label=gettext_lazy("异议理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+                              help_text=gettext_lazy("说明哪项信息有误、正确的情况是什么"))
+    evidence = forms.FileField(label=gettext_lazy("证明材料"), required=False, help_text=gettext_lazy("如复议决定书、判决书、缴款凭证；PDF、JPG 或 PNG，不超过 20 MB"))
 
     def clean_evidence(self):
         return _checked_file(self.cleaned_data.get("evidence"))
 
 
 class RepairForm(forms.Form):
-    statement = forms.CharField(label=_lazy("修复理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-                                help_text=_lazy("履行法定义务、纠正违法行为、消除不良影响的情况"))
-    commitment = forms.FileField(label=_lazy("信用修复承诺书"), help_text=_lazy("加盖公章的承诺书扫描件；PDF、JPG 或 PNG，不超过 20 MB"))
-    proof = forms.FileField(label=_lazy("履行证明材料"), required=False, help_text=_lazy("如罚款缴纳凭证、整改报告；PDF、JPG 或 PNG，不超过 20 MB"))
+    statement = forms.CharField(label=gettext_lazy("修复理由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+                                help_text=gettext_lazy("履行法定义务、纠正违法行为、消除不良影响的情况"))
+    commitment = forms.FileField(label=gettext_lazy("信用修复承诺书"), help_text=gettext_lazy("加盖公章的承诺书扫描件；PDF、JPG 或 PNG，不超过 20 MB"))
+    proof = forms.FileField(label=gettext_lazy("履行证明材料"), required=False, help_text=gettext_lazy("如罚款缴纳凭证、整改报告；PDF、JPG 或 PNG，不超过 20 MB"))
 
     def clean_commitment(self):
         return _checked_file(self.cleaned_data.get("commitment"))
@@ -94,16 +101,16 @@ class RepairForm(forms.Form):
 
 
 class DecideObjectionForm(forms.Form):
-    upheld = forms.TypedChoiceField(label=_lazy("核查结论"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
-                                    choices=(("1", _lazy("异议成立，撤销该信息")), ("0", _lazy("异议不成立，维持该信息"))))
-    note = forms.CharField(label=_lazy("处理意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    upheld = forms.TypedChoiceField(label=gettext_lazy("核查结论"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
+                                    choices=(("1", gettext_lazy("异议成立，撤销该信息")), ("0", gettext_lazy("异议不成立，维持该信息"))))
+    note = forms.CharField(label=gettext_lazy("处理意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class DecideRepairForm(forms.Form):
-    granted = forms.TypedChoiceField(label=_lazy("审核结论"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
-                                     choices=(("1", _lazy("准予修复，当日起停止公示")), ("0", _lazy("不予修复"))))
-    note = forms.CharField(label=_lazy("审核意见"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text=_lazy("不予修复的，须说明理由"))
+    granted = forms.TypedChoiceField(label=gettext_lazy("审核结论"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
+                                     choices=(("1", gettext_lazy("准予修复，当日起停止公示")), ("0", gettext_lazy("不予修复"))))
+    note = forms.CharField(label=gettext_lazy("审核意见"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text=gettext_lazy("不予修复的，须说明理由"))
 
 
 

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.audit import mask_value
@@ -34,7 +34,7 @@ from zhiliang.core.permissions import (
     memberships,
     restrict,
 )
-from zhiliang.core.views import diff_rows, fetch, form_errors_message, paginate, require_perm, staff_required, web_context
+from zhiliang.core.views import fetch, form_errors_message, history_rows, paginate, require_perm, staff_required, web_context
 from zhiliang.enterprises.models import Enterprise
 from zhiliang.enterprises.selectors import may_reveal
 
@@ -82,16 +82,16 @@ def _form_message(form) -> str:
 
 
 class RevokeForm(forms.Form):
-    on = forms.DateField(label=_lazy("撤销日期"), widget=DateInput())
-    reason = forms.CharField(label=_lazy("撤销依据"), max_length=200, help_text=_lazy("如复议决定书、判决书文号，或撤销原因"))
+    on = forms.DateField(label=gettext_lazy("撤销日期"), widget=DateInput())
+    reason = forms.CharField(label=gettext_lazy("撤销依据"), max_length=200, help_text=gettext_lazy("如复议决定书、判决书文号，或撤销原因"))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("原因"), max_length=200)
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=200)
 
 
 class OptionalReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("说明"), max_length=200, required=False)
+    reason = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
     enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
@@ -160,13 +160,14 @@ def fact_detail(request, pk: int):
     if not in_own_scope(fact, user):  # visible only because it is public: what the public sees (as the API gives it)
         return render(request, "credit/facts/fact_public.html", {"fact": fact})
     may_change = can(fact, user, "change")
+    changes = list(facts_read.history(fact)[:200])
     return render(request, "credit/facts/fact_detail.html", {
         "fact": fact,
         "masked": {name: mask_value(getattr(fact, name)) for name in CreditFact.personal_fields},
         "can_reveal": may_reveal(fact, user),
         "model_label": CreditFact._meta.label_lower,
         "received": facts_read.received_rows(fact),
-        "history": [(c, diff_rows(CreditFact, c.diff)) for c in facts_read.history(fact)[:200]],
+        "history": list(zip(changes, history_rows(CreditFact, [c.diff for c in changes]), strict=True)),
         "publicity_over": facts_read.publicity_over(fact),
         "revoke_form": RevokeForm(initial={"on": timezone.localdate()}, auto_id="id_revoke_%s")
         if may_change and fact.status != FactStatus.REVOKED else None,
@@ -348,17 +349,28 @@ def class_overview(request):
 @require_perm("credit.add_creditfact")  # the source departments' staff (the upload itself is an exchange import job)
 def fact_import(request):
     """导入双公示数据: the exchange import form for penalties and licences, with the source
-    department preset to the uploader's own department (posted to ``exchange:imports``, whose
-    report page shows every row's outcome)."""
+    department preset to the uploader's own department; a valid upload becomes an import job
+    (its page shows every row's outcome), a refused one is shown here with what to do."""
+    from zhiliang.exchange.forms import ImportForm
+    from zhiliang.exchange.views import submit_upload
+
     own = []
     for m in memberships(request.user):
         if m.department_id and m.department.code not in [d.code for d in own]:
             own.append(m.department)
     departments = own or list(Department.objects.filter(valid_to__isnull=True).order_by("code"))
+    kinds = [(k, FactKind(v).label) for k, v in (("penalties", FactKind.PENALTY), ("licences", FactKind.LICENCE))]
+    form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["kind"].choices = kinds
+    if request.method == "POST" and form.is_valid():
+        job = submit_upload(request, form)
+        if job is not None:
+            return redirect("exchange:import-detail", pk=job.pk)
+    chosen = form["kind"].value() or "penalties"
+    source = form["option_source"].value() if form.is_bound else (own[0].code if own else "")
     return render(request, "credit/facts/fact_import.html", {
-        "kinds": [(k, FactKind(v).label) for k, v in (("penalties", FactKind.PENALTY), ("licences", FactKind.LICENCE))],
-        "departments": departments, "own": own,
-    })
+        "kinds": kinds, "departments": departments, "own": own, "form": form, "chosen": chosen, "source": source,
+    }, status=400 if request.method == "POST" else 200)
 
 
 # --- URLs and menu ------------------------------------------------------------------------------------

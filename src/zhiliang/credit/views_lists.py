@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.models import ObjectChange
@@ -50,12 +50,12 @@ def today():
 
 
 class ProposeForm(forms.Form):
-    list_kind = forms.ChoiceField(label=_lazy("名单"), choices=ListKind.choices, initial=ListKind.SERIOUS)
-    facts = forms.ModelMultipleChoiceField(label=_lazy("依据的信用信息"), queryset=CreditFact.objects.none(), required=False,
+    list_kind = forms.ChoiceField(label=gettext_lazy("名单"), choices=ListKind.choices, initial=ListKind.SERIOUS)
+    facts = forms.ModelMultipleChoiceField(label=gettext_lazy("依据的信用信息"), queryset=CreditFact.objects.none(), required=False,
                                            widget=forms.CheckboxSelectMultiple)
-    grounds = forms.CharField(label=_lazy("列入事由"), widget=forms.Textarea(attrs={"rows": 4}))
-    legal_basis = forms.CharField(label=_lazy("列入依据"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                  help_text=_lazy("如《市场监督管理严重违法失信名单管理办法》第二条"))
+    grounds = forms.CharField(label=gettext_lazy("列入事由"), widget=forms.Textarea(attrs={"rows": 4}))
+    legal_basis = forms.CharField(label=gettext_lazy("列入依据"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=gettext_lazy("如《市场监督管理严重违法失信名单管理办法》第二条"))
 
     def __init__(self, *args, facts=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,71 +64,71 @@ class ProposeForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=gettext_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RejectForm(forms.Form):
-    note = forms.CharField(label=_lazy("不予批准的理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=gettext_lazy("不予批准的理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_lazy("撤回原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=gettext_lazy("撤回原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ExternalApprovalForm(forms.Form):
-    document_no = forms.CharField(label=_lazy("省级批准文书文号"), max_length=100)
-    document_on = forms.DateField(label=_lazy("批准文书日期"), widget=DateInput(), initial=today)
+    document_no = forms.CharField(label=gettext_lazy("省级批准文书文号"), max_length=100)
+    document_on = forms.DateField(label=gettext_lazy("批准文书日期"), widget=DateInput(), initial=today)
 
 
 class NotifyForm(forms.Form):
-    decision_no = forms.CharField(label=_lazy("列入决定书文号"), max_length=100)
-    decided_on = forms.DateField(label=_lazy("列入决定日期"), widget=DateInput(), initial=today)
-    notified_on = forms.DateField(label=_lazy("告知日期"), widget=DateInput(), initial=today)
-    method = forms.CharField(label=_lazy("告知方式"), max_length=40, initial=_lazy("直接送达"),
-                             help_text=_lazy("直接送达、邮寄送达、公告送达等"))
+    decision_no = forms.CharField(label=gettext_lazy("列入决定书文号"), max_length=100)
+    decided_on = forms.DateField(label=gettext_lazy("列入决定日期"), widget=DateInput(), initial=today)
+    notified_on = forms.DateField(label=gettext_lazy("告知日期"), widget=DateInput(), initial=today)
+    method = forms.CharField(label=gettext_lazy("告知方式"), max_length=40, initial=gettext_lazy("直接送达"),
+                             help_text=gettext_lazy("直接送达、邮寄送达、公告送达等"))
 
 
 class PublishForm(forms.Form):
-    published_on = forms.DateField(label=_lazy("公示日期"), widget=DateInput(), initial=today)
+    published_on = forms.DateField(label=gettext_lazy("公示日期"), widget=DateInput(), initial=today)
 
 
 class RemoveForm(forms.Form):
-    way = forms.ChoiceField(label=_lazy("移出方式"), choices=RemovalWay.choices)
-    removed_on = forms.DateField(label=_lazy("移出日期"), widget=DateInput(), initial=today)
-    note = forms.CharField(label=_lazy("移出说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    way = forms.ChoiceField(label=gettext_lazy("移出方式"), choices=RemovalWay.choices)
+    removed_on = forms.DateField(label=gettext_lazy("移出日期"), widget=DateInput(), initial=today)
+    note = forms.CharField(label=gettext_lazy("移出说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RemovalApplyForm(forms.Form):
-    applied_on = forms.DateField(label=_lazy("申请日期"), widget=DateInput(), initial=today)
-    reason = forms.CharField(label=_lazy("申请理由"), widget=forms.Textarea(attrs={"rows": 4}),
-                             help_text=_lazy("说明已履行的义务、纠正违法行为和消除不良影响的情况"))
+    applied_on = forms.DateField(label=gettext_lazy("申请日期"), widget=DateInput(), initial=today)
+    reason = forms.CharField(label=gettext_lazy("申请理由"), widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text=gettext_lazy("说明已履行的义务、纠正违法行为和消除不良影响的情况"))
 
 
 class PublicationForm(forms.Form):
-    list_kind = forms.ChoiceField(label=_lazy("名单"), choices=ListKind.choices, initial=ListKind.SERIOUS)
-    number = forms.CharField(label=_lazy("期号"), max_length=40, help_text=_lazy("如“2026年第10期”"))
-    period_start = forms.DateField(label=_lazy("统计期自"), widget=DateInput())
-    period_end = forms.DateField(label=_lazy("统计期至"), widget=DateInput())
-    published_on = forms.DateField(label=_lazy("公布日期"), widget=DateInput(), initial=today)
+    list_kind = forms.ChoiceField(label=gettext_lazy("名单"), choices=ListKind.choices, initial=ListKind.SERIOUS)
+    number = forms.CharField(label=gettext_lazy("期号"), max_length=40, help_text=gettext_lazy("如“2026年第10期”"))
+    period_start = forms.DateField(label=gettext_lazy("统计期自"), widget=DateInput())
+    period_end = forms.DateField(label=gettext_lazy("统计期至"), widget=DateInput())
+    published_on = forms.DateField(label=gettext_lazy("公布日期"), widget=DateInput(), initial=today)
 
 
 #: the workflow actions: step -> (form, service call, label, success message, audit reason)
 STEPS = {
-    "approve": (NoteForm, lambda u, e, d: services.approve(actor=u, entry=e, note=d["note"]), _lazy("批准"), _lazy("已批准列入申请。下一步：作出决定并告知企业。")),
-    "reject": (RejectForm, lambda u, e, d: services.reject(actor=u, entry=e, note=d["note"]), _lazy("不予批准"), _lazy("已不予批准。")),
+    "approve": (NoteForm, lambda u, e, d: services.approve(actor=u, entry=e, note=d["note"]), gettext_lazy("批准"), gettext_lazy("已批准列入申请。下一步：作出决定并告知企业。")),
+    "reject": (RejectForm, lambda u, e, d: services.reject(actor=u, entry=e, note=d["note"]), gettext_lazy("不予批准"), gettext_lazy("已不予批准。")),
     "external-approval": (ExternalApprovalForm, lambda u, e, d: services.record_external_approval(
-        actor=u, entry=e, document_no=d["document_no"], document_on=d["document_on"]), _lazy("录入省级批准文书"), _lazy("已录入省级批准文书。")),
+        actor=u, entry=e, document_no=d["document_no"], document_on=d["document_on"]), gettext_lazy("录入省级批准文书"), gettext_lazy("已录入省级批准文书。")),
     "notify": (NotifyForm, lambda u, e, d: services.notify(actor=u, entry=e, decision_no=d["decision_no"], decided_on=d["decided_on"],
                                                            notified_on=d["notified_on"], method=d["method"]),
-               _lazy("登记决定与告知"), _lazy("已登记列入决定和告知；请在应公示日期前公示。")),
-    "publish": (PublishForm, lambda u, e, d: services.publish(actor=u, entry=e, published_on=d["published_on"]), _lazy("公示"),
-                _lazy("已公示，惩戒措施开始执行。")),
-    "withdraw": (WithdrawForm, lambda u, e, d: services.withdraw(actor=u, entry=e, reason=d["reason"]), _lazy("撤回"), _lazy("已撤回。")),
+               gettext_lazy("登记决定与告知"), gettext_lazy("已登记列入决定和告知；请在应公示日期前公示。")),
+    "publish": (PublishForm, lambda u, e, d: services.publish(actor=u, entry=e, published_on=d["published_on"]), gettext_lazy("公示"),
+                gettext_lazy("已公示，惩戒措施开始执行。")),
+    "withdraw": (WithdrawForm, lambda u, e, d: services.withdraw(actor=u, entry=e, reason=d["reason"]), gettext_lazy("撤回"), gettext_lazy("已撤回。")),
     "remove": (RemoveForm, lambda u, e, d: services.remove(actor=u, entry=e, way=d["way"], removed_on=d["removed_on"], note=d["note"]),
-               _lazy("移出名单"), _lazy("已移出名单，相关信用信息停止公示。")),
+               gettext_lazy("移出名单"), gettext_lazy("已移出名单，相关信用信息停止公示。")),
     "removal-apply": (RemovalApplyForm, lambda u, e, d: services.apply_removal(actor=u, entry=e, applied_on=d.get("applied_on") or today(),
                                                                                 reason=d["reason"]),
-                      _lazy("申请移出"), _lazy("已提交移出申请，等待审核。")),
+                      gettext_lazy("申请移出"), gettext_lazy("已提交移出申请，等待审核。")),
 }
 
 

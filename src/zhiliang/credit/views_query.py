@@ -108,9 +108,11 @@ def find_enterprises(query: str, user, *, own_scope: bool) -> tuple[list[Enterpr
     order = Case(*[When(pk=pk, then=i) for i, pk in enumerate(ids)], output_field=IntegerField())
     found = list(qs.filter(pk__in=ids).order_by(order))
     note = ""
-    if results.count > len(ids):
-        total = (_("约 %(n)s 家") if results.count_is_estimate else _("共 %(n)s 家")) % {"n": results.count}
-        note = _("%(total)s企业匹配，只列出最相关的 %(n)s 家；请输入更完整的名称。") % {"total": total, "n": len(ids)}
+    if results.count_is_estimate and len(ids) >= SEARCH_LIMIT:
+        # the index's estimate counts the word in every kind of entry (products, samples …): no number
+        note = _("匹配的企业超过 %(n)s 家，只列出最相关的 %(n)s 家；请输入更完整的名称。") % {"n": len(ids)}
+    elif not results.count_is_estimate and results.count > len(ids):
+        note = _("共 %(total)s 家企业匹配，只列出最相关的 %(n)s 家；请输入更完整的名称。") % {"total": results.count, "n": len(ids)}
     return found, note
 
 

@@ -10,14 +10,18 @@ class ImportForm(forms.Form):
     are added as optional fields ``option_<name>`` and kept for the kinds that take them."""
 
     kind = forms.ChoiceField(label=_("导入类型"), choices=ImportKind.choices, initial=ImportKind.ENTERPRISES)
-    file = forms.FileField(label=_("文件"), help_text=_("CSV（UTF-8 或 GBK 编码均可）、Excel（.xlsx）或 JSON；第一行为表头，可用中文列名"))
+    file = forms.FileField(label=_("文件"), help_text=_("CSV（UTF-8 或 GBK 编码均可）、Excel（.xlsx）或 JSON；第一行为表头，可用中文列名"),
+                           error_messages={"empty": _("选中的文件是空的（0 字节）：请确认选的是导出的数据文件，而不是新建的空文件"),
+                                           "required": _("请选择要上传的文件")})
     dry_run = forms.BooleanField(label=_("只检查，不写入"), required=False)
     good_rows = forms.BooleanField(label=_("只导入无误的行"), required=False, help_text=_("不勾选时，文件中只要有一处错误，就不写入任何数据"))
     reason = forms.CharField(label=_("原因"), required=False, max_length=200, help_text=_("记入变更记录，如“市市场监管局 2026 年 3 月企业名录”"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         kinds = importing.importers()
+        if user is not None:  # only the kinds the user may import (``Importer.permitted``)
+            self.fields["kind"].choices = [(k, label) for k, label in ImportKind.choices if k in kinds and kinds[k]().permitted(user)]
         for option in _options(kinds):
             users = "、".join(str(ImportKind(k).label) if k in ImportKind.values else k
                              for k, c in sorted(kinds.items()) if any(o.name == option.name for o in c.options))

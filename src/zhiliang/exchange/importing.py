@@ -207,6 +207,11 @@ class Importer:
     #: ``stream(path, *, actor, dry_run, good_rows, options, file_name) -> Report``
     stream: ClassVar[Callable[..., Report] | None] = None
 
+    def permitted(self, user) -> bool:
+        """Whether ``user`` may choose this kind on the import page (the rows' writes are checked
+        by the services all the same)."""
+        return True
+
     def streams(self, file_name: str, size: int, from_bytes: int) -> bool:
         """Whether a file of ``size`` bytes is imported by :attr:`stream`: a CSV file of at least
         ``from_bytes``, for a kind that can."""
@@ -382,6 +387,9 @@ def map_columns(importer: Importer, table: Table) -> tuple[dict[int, str], list[
     errors = []
     if unknown:
         errors.append(f"无法识别的列：{'、'.join(f'“{h}”' for h in unknown)}")
+        other = _kind_of_columns(importer, filled)
+        if other is not None:
+            errors.append(f"这些列像是“{other.label}”文件：请将导入类型选为“{other.label}”（{other.kind}）后重新导入")
     if duplicates:
         errors.append(f"重复的列：{'、'.join(f'“{h}”' for h in duplicates)}（与前面的列是同一项）")
     missing = [c for c in importer.columns if c.required and c.code not in mapping.values()]
@@ -391,6 +399,22 @@ def map_columns(importer: Importer, table: Table) -> tuple[dict[int, str], list[
     if errors:
         errors.append(f"可用的列（英文代码或中文列名均可）：{importer.accepted_columns()}")
     return mapping, errors
+
+
+def _kind_of_columns(importer: Importer, headers: list[str]) -> Importer | None:
+    """Another import kind that knows most of ``headers`` better than ``importer`` does (a
+    licence file uploaded as penalties)."""
+    keys = [header_key(h) for h in headers]
+    mine = sum(k in importer.lookup() for k in keys)
+    best, best_known = None, max(mine, len(keys) // 2)
+    for kind, cls in sorted(importers().items()):
+        if kind == importer.kind:
+            continue
+        other = cls()
+        known = sum(k in other.lookup() for k in keys)
+        if known > best_known:
+            best, best_known = other, known
+    return best
 
 
 def check_options(importer: Importer, options: dict[str, Any]) -> dict[str, Any]:

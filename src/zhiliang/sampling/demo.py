@@ -27,6 +27,8 @@ How it is written (inside the demo's audit context and change set):
   re-tests, rectifications in progress and overdue, referrals to producers' home
   authorities, refusals — through ``services.samples`` as the demo accounts would do it
   (county staff, the city bureau's staff ``amr``, the lab accounts, the enterprise accounts);
+  a sample sent to another lab than its task's drawn one carries the written reason
+  (:meth:`Builder.lab_change_reason`);
 * **bulletins** through ``services.bulletins``; last year's plans are then closed.
 
 Pass rates: the failures of the bulk are allocated per (year, producer county) so that
@@ -824,6 +826,13 @@ OBJECTION_REASONS = (
 )
 REFUSAL_NOTE = ("企业负责人以“生产任务紧张、负责人不在”为由拒绝抽样；执法人员当场告知拒绝抽样的法律后果后仍拒绝，"
                 "已制作现场笔录并录像，依法认定为拒绝监督抽查。")
+#: why a living sample went to another lab than its drawn one when that lab could still have
+#: tested it: its schedule (nothing the data could contradict); chosen by the sample number,
+#: so the seed's random stream is not touched
+LAB_CHANGE_REASONS = (
+    "原定承检机构“{assigned}”本月检验任务已满，不能在规定时限内完成检验，经组织机关同意改送“{lab}”检验。",
+    "原定承检机构“{assigned}”收样排期较晚，为保证样品在规定时限内完成检验，经组织机关同意改送“{lab}”检验。",
+)
 REFERRAL_REPLY = "经核查，该企业已对同批次库存产品实施召回并停止销售，已责令整改并依法立案调查。"
 #: the story states whose result fails (first result) — the measured values are made to fail
 FAILING_STATES = {"reported-fail", "notified", "public-notice", "objection", "retest", "overturned", "confirmed", "rejected", "rectifying",
@@ -938,7 +947,7 @@ class Builder:
     def make_plans(self) -> None:
         from .models import Quota, TestItem
         from .services import plans
-        from .judgement import check_limits
+        from .judgement import check_item_limits
 
         T = self.w.today
         admin = self.w.users.get("admin")
@@ -958,7 +967,7 @@ class Builder:
             with_items = d.categories[:1] if d.key == "ZX-Y" else d.categories  # a draft still being written
             for code in with_items:
                 for order, spec in enumerate(CATEGORY_ITEMS[code], start=1):
-                    low, high = check_limits(spec.name, spec.direction, spec.low, spec.high, spec.requirement)
+                    low, high = check_item_limits(spec.name, spec.direction, spec.low, spec.high, spec.requirement)
                     item = TestItem(plan=plan, category=self.w.categories[code], name=spec.name, direction=spec.direction, standard=spec.standard,
                                     clause=spec.clause, unit=spec.unit, limit_low=low, limit_high=high, requirement=spec.requirement,
                                     sort_order=order)
@@ -1540,6 +1549,25 @@ class Builder:
             return task.lab
         return self.lab_for(category, T, enterprises, exclude)
 
+    def lab_change_reason(self, sample, lab, on: D) -> str:
+        """Why the sample goes to ``lab`` rather than its assigned lab ("" when it does not):
+        what keeps the assigned lab from testing it on ``on`` (its accreditation, a conflict,
+        …) when something does, else a reason of the lab's workload."""
+        from django.core.exceptions import ValidationError
+
+        from . import selectors
+        from .services import samples as svc
+
+        assigned = selectors.assigned_lab(sample)
+        if assigned is None or assigned.pk == lab.pk:
+            return ""
+        try:
+            svc._check_lab(assigned, sample.category, on, enterprises=(sample.producer, sample.sampled_unit))
+        except ValidationError as exc:
+            return f"原定承检机构不能承检：{'；'.join(exc.messages)}。经组织机关同意改送“{lab}”检验。"
+        pick = int(hashlib.sha256(sample.sample_no.encode()).hexdigest(), 16) % len(LAB_CHANGE_REASONS)
+        return LAB_CHANGE_REASONS[pick].format(assigned=assigned, lab=lab)
+
     def story_results(self, sample, items, failing: set[str]) -> list[dict]:
         specs = {s.name: s for s in CATEGORY_ITEMS[sample.category.code]}
         return [{"item": item, "measured": measure(self.rng, specs[item.name], item.name not in failing)} for item in items]
@@ -1624,7 +1652,7 @@ class Builder:
         if on is None or lab is None:
             return
         with self.acting(staff) as actor:
-            svc.send_sample(actor=actor, sample=sample, lab=lab, on=on)
+            svc.send_sample(actor=actor, sample=sample, lab=lab, on=on, lab_change_reason=self.lab_change_reason(sample, lab, on))
         on = when("receive")
         if on is None:
             return

@@ -201,6 +201,24 @@ class TestItemForm(forms.Form):
         return data
 
 
+class TestItemEditForm(TestItemForm):
+    """Change one test item of a draft plan (its category stays; remove and add instead)."""
+
+    __test__ = False
+    FIELDS = ("name", "direction", "standard", "clause", "limit_low", "limit_high", "unit", "requirement")
+
+    def __init__(self, *args, item, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(item, name) for name in self.FIELDS})
+        super().__init__(*args, plan=None, **kwargs)
+        del self.fields["category"]
+        self.item = item
+
+    has_changed = forms.Form.has_changed
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
 class BaseTestItemFormSet(forms.BaseFormSet):
     def __init__(self, *args, plan=None, **kwargs):
         self.plan = plan
@@ -396,15 +414,50 @@ class AttachmentForm(forms.Form):
         return upload
 
 
+class LabSelect(forms.Select):
+    """The lab list, its assigned lab's option marked ``data-assigned`` (the page hides the
+    reason field while that option is chosen)."""
+
+    assigned_pk = None
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if self.assigned_pk is not None and str(getattr(value, "value", value)) == str(self.assigned_pk):
+            option["attrs"]["data-assigned"] = "1"
+            option["label"] = _("%(lab)s（抽取/指定的承检机构）") % {"lab": label}
+        return option
+
+
 class SendForm(forms.Form):
-    lab = LabChoiceField(label=_("承检机构"), queryset=TestingAgency.objects.none())
+    """送样: the lab (the assigned one preselected) and, when another is chosen, the reason
+    (required then by ``services.samples.send_sample``)."""
+
+    lab = LabChoiceField(label=_("承检机构"), queryset=TestingAgency.objects.none(), widget=LabSelect)
     on = forms.DateField(label=_("送样日期"), widget=DateInput, initial=today)
+    lab_change_reason = forms.CharField(
+        label=_("改送其他检验机构的原因"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text=_("送往抽取或指定的承检机构以外的机构时必须填写"),
+    )
 
     def __init__(self, *args, sample=None, **kwargs):
+        from .selectors import assigned_lab
+
         super().__init__(*args, **kwargs)
         self.fields["lab"].queryset = labs_for(sample.category if sample is not None else None)
-        if sample is not None and sample.lab_id:
-            self.fields["lab"].initial = sample.lab_id
+        self.assigned = assigned_lab(sample) if sample is not None else None
+        if self.assigned is not None:
+            self.fields["lab"].initial = self.assigned.pk
+            self.fields["lab"].widget.assigned_pk = self.assigned.pk
+        else:  # no lab assigned: any accredited lab, no reason to give
+            del self.fields["lab_change_reason"]
+
+    @property
+    def reason_field(self):
+        """The reason's bound field, ``None`` when no lab was assigned."""
+        return self["lab_change_reason"] if "lab_change_reason" in self.fields else None
+
+    def visible_main_fields(self):
+        return [self[name] for name in ("lab", "on")]
 
 
 class ReceiveForm(forms.Form):

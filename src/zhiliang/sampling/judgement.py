@@ -63,6 +63,19 @@ def check_limits(name: str, direction: str, limit_low: Any, limit_high: Any, req
     return low, high
 
 
+def check_item_limits(name: str, direction: str, limit_low: Any, limit_high: Any, requirement: str) -> tuple[Decimal | None, Decimal | None]:
+    """The limits of a plan's test item: as :func:`check_limits`, and a 不大于/不小于 limit —
+    a content, a count, a migration — never below 0.  A range may go below 0: deviations and
+    tolerances (外廓尺寸偏差 −1 %～+1 %, GB 21861) are judged in a range."""
+    low, high = check_limits(name, direction, limit_low, limit_high, requirement)
+    if direction in (Direction.MAX, Direction.MIN):
+        field, value, what = ("limit_high", high, "上限") if direction == Direction.MAX else ("limit_low", low, "下限")
+        if value is not None and value < 0:
+            raise ValidationError({field: f"检验项目“{name}”的{what}不能为负数（填写的是 {value}）；"
+                                          f"偏差等可为负值的项目请按“在范围内”判定，填写下限和上限"})
+    return low, high
+
+
 def judge(name: str, direction: str, low: Decimal | None, high: Decimal | None, measured: Any) -> tuple[str, bool]:
     """(the measured value as recorded, passed) — the judgement derived from the value, the
     limits and the direction (limits inclusive: 不大于 = ≤, 不小于 = ≥)."""

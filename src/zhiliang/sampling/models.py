@@ -282,6 +282,8 @@ class Sample(DomainModel):
     sampled_on = models.DateField("抽样日期", db_index=True)
     sampled_by = models.ManyToManyField("enterprises.Inspector", verbose_name="抽样人员", blank=True, related_name="samples")
     lab = models.ForeignKey("enterprises.TestingAgency", verbose_name="承检机构", null=True, blank=True, on_delete=models.PROTECT, related_name="samples")
+    lab_change_reason = models.TextField("改送其他检验机构的原因", blank=True,
+                                         help_text="改送抽取或登记时指定的承检机构以外的机构检验时必填")
     sent_on = models.DateField("送样日期", null=True, blank=True)
     received_on = models.DateField("收样日期", null=True, blank=True)
     received_condition = models.CharField("样品状态", max_length=100, blank=True, help_text="收样时样品及封条状况")

@@ -9,7 +9,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from zhiliang.core.choices import Role
 from zhiliang.core.permissions import memberships
@@ -17,7 +18,7 @@ from zhiliang.core.reference_data import CITY_CODE
 
 from . import rules
 from .choices import Conclusion, ObjectionStatus, RectificationStatus, ReferralStatus, SampleStatus
-from .models import Objection, Rectification, Referral, Sample
+from .models import Objection, Quota, Rectification, Referral, Sample
 
 SAMPLE_RELATED = ("plan", "region", "category", "producer", "producer_region", "sampled_unit", "lab")
 
@@ -27,6 +28,14 @@ def samples_for(user, action: str = "view") -> QuerySet[Sample]:
     department's plans; a lab: those sent to it; an enterprise: its own, as producer or
     sampled unit; the public: those in a published bulletin)."""
     return Sample.objects.restrict(user, action).select_related(*SAMPLE_RELATED)
+
+
+def assigned_lab(sample: Sample):
+    """The lab a sample goes to without a reason (改送其他检验机构的原因): the one the lab draw
+    gave its task, else the one named when it was registered; ``None`` when none was."""
+    if sample.task_id and sample.task.lab_id:
+        return sample.task.lab
+    return sample.lab
 
 
 def retest_deadline_of(sample: Sample) -> datetime.date | None:
@@ -209,3 +218,58 @@ def work_queues(user, today: datetime.date) -> list[WorkQueue]:
     if Role.ENTERPRISE in roles:
         queues += [WorkQueue("may_object", "可申请复检的不合格结果", open_objection_windows(user, today))]
     return queues
+
+
+# --- quotas beyond the registry ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaShortfall:
+    """A quota larger than the enterprises that could be drawn for it."""
+
+    quota: Quota
+    eligible: int
+
+    @property
+    def message(self) -> str:
+        return gettext("%(region)s %(category)s 配额 %(quota)s 家，符合条件的企业仅 %(eligible)s 家") % {
+            "region": self.quota.region.name, "category": self.quota.category.name, "quota": self.quota.quantity, "eligible": self.eligible,
+        }
+
+
+def eligible_enterprise_counts(quotas) -> dict[int, int]:
+    """Per quota (by id), the enterprises the draw's pool would hold for it (``pools``): in
+    operation, in the quota's county (its subtree), having the category or one below it — as
+    a main category or by a registered product.  The 6-month ban is not applied (it depends on
+    the day the pool is frozen), so the draw may find fewer still.  One query per category."""
+    from zhiliang.enterprises.choices import OPERATING_STATUSES
+    from zhiliang.enterprises.models import Enterprise, Product
+
+    counts: dict[int, int] = {}
+    by_category: dict[int, list] = {}
+    for quota in quotas:
+        by_category.setdefault(quota.category_id, []).append(quota)
+    for group in by_category.values():
+        subtree = group[0].category.descendant_ids()
+        quota_of_region = {rid: quota for quota in group for rid in quota.region.subtree_ids()}
+        having = (Q(pk__in=Enterprise.categories.through.objects.filter(productcategory_id__in=subtree).values("enterprise_id"))
+                  | Q(pk__in=Product.objects.filter(category_id__in=subtree).values("enterprise_id")))
+        rows = (Enterprise.objects.filter(having, status__in=list(OPERATING_STATUSES), region_id__in=list(quota_of_region))
+                .order_by().values("region_id").annotate(n=Count("pk")))
+        for quota in group:
+            counts[quota.pk] = 0
+        for row in rows:
+            counts[quota_of_region[row["region_id"]].pk] += row["n"]
+    return counts
+
+
+def quota_shortfalls(plan) -> list[QuotaShortfall]:
+    """The plan's quotas asking for more enterprises than its county has of the category
+    (accepted — the county may register more — but worth a warning), in the quota table's order
+    (county, then category)."""
+    quotas = list(plan.quotas.select_related("region", "category"))
+    if not quotas:
+        return []
+    quotas.sort(key=lambda q: (q.region.sort_order, q.region.code, q.category.sort_order, q.category.code))
+    eligible = eligible_enterprise_counts(quotas)
+    return [QuotaShortfall(q, eligible[q.pk]) for q in quotas if q.quantity > eligible[q.pk]]

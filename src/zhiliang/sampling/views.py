@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhiliang.core.choices import Role
@@ -42,7 +42,7 @@ from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.core.models import Region
 from zhiliang.enterprises.models import Enterprise, ProductCategory, TestingAgency
 
-from . import rules
+from . import rules, selectors
 from .choices import (
     Conclusion,
     DrawKind,
@@ -79,6 +79,7 @@ from .forms import (
     SampleUIFilterSet,
     SendForm,
     TaskUIFilterSet,
+    TestItemEditForm,
     TestItemFormSet,
     initial_from_task,
 )
@@ -273,6 +274,8 @@ def plan_detail(request, pk: int):
         "ratios": [(c, f"{float(v):g}%") for c, v in sorted((plan.risk_ratios or {}).items())],  # stored in percent
         "may_change": may_change,
         "is_draft": plan.status == PlanStatus.DRAFT,
+        "may_edit_items": may_change and plan.status == PlanStatus.DRAFT and has_perm(user, "sampling.change_testitem"),
+        "quota_warnings": [s.message for s in selectors.quota_shortfalls(plan)],
         "date_forms": {step: OnDateForm(label=label, auto_id=f"id_{step}_%s") for step, label in PLAN_DATE_LABELS.items()},
         "bulletin_form": BulletinForm(initial={"title": f"{plan.title}结果公告"}),
         "may_freeze": may_change and plan.status in (PlanStatus.APPROVED, PlanStatus.PUBLISHED)
@@ -341,7 +344,56 @@ def plan_test_items(request, pk: int):
         item.limit_text = limit_text(item)
     return render(request, "sampling/staff/plan_test_items.html", {
         "plan": plan, "items": items, "formset": formset, "no_categories": not plan.categories.exists(),
+        "may_edit_items": has_perm(request.user, "sampling.change_testitem"),
     }, status=status)
+
+
+def _draft_item(request, pk: int, item_pk: int) -> TestItem:
+    """A test item of a draft plan the user may change (another county's plan: 404; a plan no
+    longer a draft: 403)."""
+    plan = _changeable_plan(request, pk, draft=True)
+    return fetch(TestItem.objects.filter(plan=plan).select_related("plan", "category"), request.user, "change", pk=item_pk)
+
+
+@staff_required
+def plan_test_item_edit(request, pk: int, item_pk: int):
+    """Change a test item of a draft plan (name, direction, standard, clause, limits …)."""
+    item = _draft_item(request, pk, item_pk)
+    plan = item.plan
+    form = TestItemEditForm(_posted(request), item=item)
+    if request.method == "POST":
+        if form.is_valid():
+            if not form.has_changed():
+                messages.info(request, _("没有修改任何内容。"))
+                return redirect("sampling:plan-detail", pk=plan.pk)
+            try:
+                with web_context(request, f"修改抽查计划 {plan.code} 的检验项目“{item.name}”"):
+                    plan_services.update_test_item(actor=request.user, item=TestItem.objects.get(pk=item.pk), **form.service_kwargs())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("已修改检验项目“%(name)s”。") % {"name": form.cleaned_data["name"]})
+                return redirect("sampling:plan-detail", pk=plan.pk)
+        return render(request, "sampling/staff/test_item_form.html", {"plan": plan, "item": item, "form": form}, status=400)
+    return render(request, "sampling/staff/test_item_form.html", {"plan": plan, "item": item, "form": form})
+
+
+@require_POST
+@staff_required
+def plan_test_item_remove(request, pk: int, item_pk: int):
+    """Take a test item off a draft plan (POST)."""
+    item = _draft_item(request, pk, item_pk)
+    plan = item.plan
+    try:
+        with web_context(request, f"删除抽查计划 {plan.code} 的检验项目“{item.name}”"):
+            plan_services.remove_test_item(actor=request.user, item=item)
+    except ValidationError as exc:
+        messages.error(request, _("未删除：%(errors)s") % {"errors": form_errors_message(exc)})
+    else:
+        messages.success(request, _("已删除检验项目“%(name)s”（%(category)s）。") % {"name": item.name, "category": item.category.name})
+    if request.POST.get("back") == "items":
+        return redirect("sampling:plan-test-items", pk=plan.pk)
+    return redirect("sampling:plan-detail", pk=plan.pk)
 
 
 @staff_required
@@ -360,12 +412,19 @@ def plan_quotas(request, pk: int):
                 apply_errors(form, exc)
             else:
                 messages.success(request, _("已保存任务分配（%(n)s 处修改）。") % {"n": len(cells)})
+                # accepted (the county may register more enterprises), but said
+                saved = {(region.pk, category.pk) for region, category, quantity in cells if quantity}
+                for shortfall in selectors.quota_shortfalls(plan):
+                    if (shortfall.quota.region_id, shortfall.quota.category_id) in saved:
+                        messages.warning(request, shortfall.message)
                 return redirect("sampling:plan-detail", pk=plan.pk)
         return render(request, "sampling/staff/plan_quotas.html", {"plan": plan, "form": form}, status=400)
-    return render(request, "sampling/staff/plan_quotas.html", {"plan": plan, "form": form})
+    return render(request, "sampling/staff/plan_quotas.html", {
+        "plan": plan, "form": form, "quota_warnings": [s.message for s in selectors.quota_shortfalls(plan)],
+    })
 
 
-PLAN_DATE_LABELS = {"approve": _lazy("批准日期"), "publish": _lazy("公告日期"), "close": _lazy("完成日期")}
+PLAN_DATE_LABELS = {"approve": gettext_lazy("批准日期"), "publish": gettext_lazy("公告日期"), "close": gettext_lazy("完成日期")}
 PLAN_STEPS = {
     "approve": ("approve_plan", "批准抽查计划", "已批准抽查计划。"),
     "publish": ("publish_plan", "公告抽查计划", "已发布抽查计划公告。"),
@@ -830,11 +889,18 @@ def _sample_post(request, pk: int, form, call, *, reason: str, success: str, act
 @require_POST
 @staff_required
 def sample_send(request, pk: int):
-    return _sample_post(
-        request, pk, lambda s: SendForm(request.POST, sample=s),
-        lambda s, d: sample_services.send_sample(actor=request.user, sample=s, lab=d["lab"], on=d["on"]),
-        reason="送样", success=_("已登记送样。"),
-    )
+    """送样; to another lab than the assigned one only with a written reason (the service
+    refuses without one), which the change log's reason repeats."""
+    sample = _sample(request, pk, "change")
+    form = SendForm(request.POST, sample=sample)
+    reason = f"送样：样品 {sample.sample_no}"
+    if form.is_valid() and form.assigned is not None and form.cleaned_data["lab"].pk != form.assigned.pk:
+        reason += f"；改送其他检验机构的原因：{form.cleaned_data.get('lab_change_reason', '').strip()}"
+    run_action(request, form,
+               lambda d: sample_services.send_sample(actor=request.user, sample=sample, lab=d["lab"], on=d["on"],
+                                                     lab_change_reason=d.get("lab_change_reason", "")),
+               reason=reason, success=_("已登记送样。"))
+    return redirect("sampling:sample-detail", pk=sample.pk)
 
 
 @require_POST

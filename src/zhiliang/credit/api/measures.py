@@ -263,7 +263,7 @@ class MatchedEnterpriseSerializer(serializers.Serializer):
 
 class MatchSerializer(serializers.Serializer):
     enterprise = MatchedEnterpriseSerializer()
-    match_score = serializers.FloatField(help_text="1.0：统一社会信用代码或名称完全一致；0.95：与曾用名一致；0.9：去掉地名前缀和组织形式后一致；其余为去掉地名前缀和组织形式后名称字对（bigram）的 Dice 相似度（曾用名再乘 0.95），不低于 0.6")
+    match_score = serializers.FloatField(help_text="1.0：统一社会信用代码或名称完全一致；0.95：与曾用名一致；0.9：去掉地名前缀、括号中的地名和组织形式后一致；其余为去掉这些后名称字对（bigram）的 Dice 相似度（曾用名再乘 0.95），不低于 0.6")
     matched_on = serializers.CharField(help_text="uscc、name、former_name、similar_name、similar_former_name")
     lists = ListInForceSerializer(many=True)
     measures = MeasureInForceSerializer(many=True)

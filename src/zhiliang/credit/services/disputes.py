@@ -18,8 +18,8 @@ is here (STYLE.md §2).
   ``credit.publicity_ended``; refused: a reason is required and the fact stays.
 
 Uploaded files are stored with their SHA-256 (as ``sampling.services.samples.add_attachment``
-does), at most :data:`MAX_FILE_BYTES`, PDF, JPG or PNG only (:data:`ACCEPTED_FILES`: the
-extension and the first bytes agree) — staff open them.
+does), at most :data:`MAX_FILE_BYTES`, PDF, JPG or PNG only (the
+extension and the first bytes agree, ``core.uploads``) — staff open them.
 
 Events (payloads JSON, ``enterprise_key`` = the enterprise's ``search_key``):
 ``credit.objection_filed`` ``{"objection", "fact", "filed_on", "review_due", "department",
@@ -39,10 +39,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from zhiliang.core.events import emit, service
-from zhiliang.core.permissions import can, codename, has_perm, in_own_scope, recheck, require
-
 from zhiliang.core.actors import is_user
+from zhiliang.core.events import emit, service
+from zhiliang.core.permissions import (
+    can,
+    codename,
+    has_perm,
+    in_own_scope,
+    recheck,
+    require,
+)
+from zhiliang.core.uploads import document_problem
+
 from .. import disputes_read, rules
 from ..choices import FactStatus, ObjectionStatus, RepairStatus
 from ..models import CreditFact, FactObjection, RepairApplication
@@ -67,21 +75,6 @@ def _key(enterprise) -> str:
     return enterprise.search_key if enterprise is not None else ""
 
 
-#: what may be uploaded as evidence, a commitment letter or proof: scans and documents staff
-#: open safely — the extension and the file's first bytes must agree
-ACCEPTED_FILES = {".pdf": b"%PDF-", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n"}
-
-
-def file_type_problem(name: str, head: bytes) -> str | None:
-    """Why a file named ``name`` starting with ``head`` may not be uploaded, or ``None``."""
-    extension = os.path.splitext(name)[1].lower()
-    if extension not in ACCEPTED_FILES:
-        return f"只能上传 PDF、JPG 或 PNG 文件（“{name}”不是）；其他格式请先转换为 PDF"
-    if not head.startswith(ACCEPTED_FILES[extension]):
-        return f"“{name}”的内容不是 {extension[1:].upper()} 文件（可能改过扩展名）：请上传原始的 PDF、JPG 或 PNG 文件"
-    return None
-
-
 def _read(upload, field: str, label: str) -> tuple[str, bytes] | None:
     """(file name, content) of an uploaded file (``UploadedFile`` or any ``File``), ``None``
     when none was given; refused when empty or too large."""
@@ -97,7 +90,7 @@ def _read(upload, field: str, label: str) -> tuple[str, bytes] | None:
         raise ValidationError({field: f"{label}“{name}”是空文件"})
     if len(content) > MAX_FILE_BYTES:
         raise ValidationError({field: f"{label}“{name}”超过 {MAX_FILE_BYTES // (1024 * 1024)} MB"})
-    problem = file_type_problem(name, content[:16])
+    problem = document_problem(name, content[:16])
     if problem:
         raise ValidationError({field: f"{label}：{problem}"})
     return name, content

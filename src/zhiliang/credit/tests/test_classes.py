@@ -121,6 +121,17 @@ def test_the_class_and_its_explanation_match_the_facts_hand_computed():
     assert "penalty_serious" in indicators(classes.compute(owner, D(2028, 2, 29)))
 
 
+def test_a_penalty_without_a_tier_counts_in_the_tier_its_publicity_follows():
+    """通报批评 or a low fine without a severity is published 3 months (minor) but was scored
+    as general (+10): one fact, two judgements. It counts as minor; other untiered ones general."""
+    owner = enterprise()
+    low = fact(owner, "penalty", D(2026, 1, 10), is_criticism_or_low_fine=True)
+    plain = fact(owner, "penalty", D(2026, 1, 12))
+    found = indicators(classes.compute(owner, ON))
+    assert [f["id"] for f in found["penalty_minor"]["facts"]] == [low.pk] and found["penalty_minor"]["points"] == 5
+    assert [f["id"] for f in found["penalty_general"]["facts"]] == [plain.pk]
+
+
 def test_complaints_are_capped_and_a_revoked_fact_does_not_count():
     owner = enterprise()
     for n in range(1, 8):

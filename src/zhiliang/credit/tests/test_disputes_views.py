@@ -209,6 +209,11 @@ def test_staff_grant_a_repair_on_its_page_and_the_fact_leaves_the_public_view(wo
     assert page(client, world.amr, url, {"granted": "1", "note": "已履行"}).status_code == 302
     assert RepairApplication.objects.get(pk=applied.pk).status == RepairStatus.GRANTED
     assert world.fact not in public_facts_of(world.maojian)
+    # the enterprise's page says why the fact is no longer public — not that its period ran out
+    mine = page(client, world.firm, reverse("credit:my-credit")).content.decode()
+    row = mine[mine.index(f'data-fact="{world.fact.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert "信用修复后停止公示" in row and "data-expired" not in row
 
 
 def test_files_are_served_to_those_who_see_the_request_only(world, client):

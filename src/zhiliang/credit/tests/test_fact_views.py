@@ -26,6 +26,7 @@ from zhiliang.credit.importers import id_check_char
 from zhiliang.credit.models import CreditFact, RiskAssessment
 from zhiliang.exchange.choices import JobStatus
 from zhiliang.exchange.models import ImportJob
+from zhiliang.exchange.forms import ImportForm
 from zhiliang.testing.fixtures import department, make_user
 
 from .facts_data import build_credit_registry, penalty_fields, record
@@ -406,13 +407,37 @@ def test_the_upload_page_is_the_source_departments_not_a_countys(client, county_
     assert "导入双公示数据" not in page(client, reverse("credit:fact-list"))  # nor in the menu
 
 
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("penalties.csv", b"", "选中的文件是空的（0 字节）"),
+    ("处罚.xls", b"\xd0\xcf\x11\xe0 old excel", "旧的 .xls 请先在 Excel 中另存为 .xlsx"),
+])
+def test_a_refused_upload_stays_on_the_credit_page_with_what_to_do(client, department_user, name, content, message):
+    """An empty or .xls file sent from 导入双公示数据 landed on the general import page, among
+    the sampling options; the clerk stays on this page, with the choices made and the reason."""
+    login(client, department_user)
+    response = client.post(reverse("credit:fact-import"), {"kind": "licences", "option_source": "sy-amr", "good_rows": "on",
+                                                           "file": SimpleUploadedFile(name, content)})
+    html = response.content.decode()
+    assert response.status_code == 400 and message in html and "导入双公示数据" in html
+    assert '<option value="licences" selected>' in html and 'name="good_rows" checked' in html
+    assert "抽查层级" not in html and not ImportJob.objects.exists()
+
+
+def test_the_import_page_offers_only_the_kinds_the_user_may_import(client, county_user, department_user):
+    """County staff were offered 行政处罚（双公示） and refused after uploading."""
+    kinds = {c for c, _ in ImportForm(user=county_user).fields["kind"].choices}
+    assert "penalties" not in kinds and "licences" not in kinds and "enterprises" in kinds
+    assert {"penalties", "licences"} <= {c for c, _ in ImportForm(user=department_user).fields["kind"].choices}
+    assert 'value="penalties"' not in page(login(client, county_user), reverse("exchange:imports"))
+
+
 def test_department_staff_upload_a_penalty_file_and_read_the_row_report(client, world, department_user, django_capture_on_commit_callbacks):
     login(client, department_user)
     html = page(client, reverse("credit:fact-import"))
-    assert f'action="{reverse("exchange:imports")}"' in html and '<option value="sy-amr" selected>' in html
+    assert '<option value="sy-amr" selected>' in html
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("exchange:imports"), {"kind": "penalties", "option_source": "sy-amr", "file": penalty_csv(),
-                                                             "reason": "3月行政处罚"})
+        response = client.post(reverse("credit:fact-import"), {"kind": "penalties", "option_source": "sy-amr", "file": penalty_csv(),
+                                                               "reason": "3月行政处罚"})
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("exchange:import-detail", args=[job.pk])
     assert job.status == JobStatus.DONE and job.report["counts"]["created"] == 1 and job.department == department("sy-amr")
@@ -421,3 +446,15 @@ def test_department_staff_upload_a_penalty_file_and_read_the_row_report(client, 
     assert "已导入" in page(client, response["Location"])
     # in the department's queue
     assert selectors.review_queue(department_user).filter(pk=fact.pk).exists()
+
+
+def test_the_history_names_related_rows_instead_of_their_ids(world):
+    """After a match was confirmed the history read 企业：— → 2394, 区划：— → 8."""
+    from zhiliang.core.views import history_rows
+    from zhiliang.testing.fixtures import region
+
+    zhushan = region("420323")
+    rows = history_rows(CreditFact, [{"enterprise_id": [None, world.maojian.pk], "region_id": [None, zhushan.pk]},
+                                     {"candidate_id": [world.maojian.pk, None], "match_status": ["candidate", "confirmed"]}])
+    assert rows[0] == [("企业", None, world.maojian.name), ("区划", None, "竹山县")]
+    assert rows[1][0] == ("按名称匹配的候选企业", world.maojian.name, None) and rows[1][1][1] == "按名称匹配，待核对"

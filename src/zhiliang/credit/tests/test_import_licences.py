@@ -99,6 +99,15 @@ def test_a_licence_without_an_end_reads_long_term_as_2099_12_31_and_is_shown_as_
     assert (until(fact.valid_until), until(fact.valid_from), until(None)) == ("长期", "2026-01-05", "")
 
 
+def test_a_licence_file_uploaded_as_penalties_says_which_kind_to_choose():
+    from zhiliang.exchange import importing as imp
+
+    with audit_context(actor=SYSTEM, reason="测试", source="test"):
+        report = imp.run_import("penalties", _file(), "x.csv", actor=SYSTEM)
+    assert report.outcome == importing.REFUSED and not CreditFact.objects.exists()
+    assert "这些列像是“行政许可（双公示）”文件：请将导入类型选为“行政许可（双公示）”（licences）后重新导入" in report.file_errors
+
+
 def test_both_credit_kinds_are_offered_on_the_import_page_with_the_source_option():
     form = ImportForm()
     kinds = dict(form.fields["kind"].choices)

@@ -121,6 +121,10 @@ def test_enterprises_alike_only_in_the_region_and_legal_form_around_their_names_
     assert only(finance.get(URL, {"name": "十堰市华康食品有限公司"}))["matches"] == []
     [same] = only(finance.get(URL, {"name": "湖北精工食品股份有限公司"}))["matches"]
     assert (same["enterprise"]["name"], same["match_score"]) == ("十堰市精工食品有限公司", 0.9)
+    # a place in brackets is no part of the 字号: 精工（十堰）食品有限公司, 十堰市精工食品有限公司（茅箭）
+    for written in ("精工（十堰）食品有限公司", "十堰市精工食品有限公司（茅箭）"):
+        [same] = only(finance.get(URL, {"name": written}))["matches"]
+        assert (same["enterprise"]["name"], same["match_score"]) == ("十堰市精工食品有限公司", 0.9), written
 
 
 def test_many_queries_at_once(world, finance):

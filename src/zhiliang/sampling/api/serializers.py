@@ -300,7 +300,7 @@ class SampleSerializer(ModelSerializer):
         fields = ("id", "sample_no", "plan", "task", "level", "region", "region_name", "department", "category", "product", "product_name",
                   "trademark", "model", "standard", "batch_no", "production_date", "producer", "producer_name", "producer_region",
                   "sampled_unit", "sampled_unit_name", "place", "platform", "shop", "order_no", "page_url", "quantity_tested",
-                  "quantity_reserve", "unit", "price_paid", "sampled_on", "sampled_by", "lab", "sent_on", "received_on", "received_condition",
+                  "quantity_reserve", "unit", "price_paid", "sampled_on", "sampled_by", "lab", "lab_change_reason", "sent_on", "received_on", "received_condition",
                   "status", "status_label", "first_conclusion", "conclusion", "failing_items", "concluded_on", "notified_on", "notice_method",
                   "served_on", "source", "bulletin", "attachments", "created_at", "updated_at")
 
@@ -342,6 +342,8 @@ class SampleWriteSerializer(serializers.Serializer):
 class SendSerializer(serializers.Serializer):
     lab = serializers.PrimaryKeyRelatedField(queryset=TestingAgency.objects.all(), help_text="承检机构 id")
     on = serializers.DateField(help_text="送样日期")
+    lab_change_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                              help_text="改送其他检验机构的原因：送往抽取或登记时指定的承检机构以外的机构时必填")
 
 
 class ReceiveSerializer(serializers.Serializer):

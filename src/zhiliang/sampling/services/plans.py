@@ -26,7 +26,7 @@ from zhiliang.core.permissions import recheck
 
 from .. import rules
 from ..choices import Level, Place, PlanKind, PlanStatus, Source
-from ..judgement import check_limits
+from ..judgement import check_item_limits
 from ..models import Quota, SamplingPlan, TestItem
 from ..search_kinds import PLAN_KIND
 
@@ -40,6 +40,8 @@ PLAN_REGION_LEVELS = {
 }
 #: county-level units a quota can be given to
 QUOTA_REGION_LEVELS = (RegionLevel.COUNTY, RegionLevel.ZONE)
+#: what :func:`update_test_item` may change (the category stays: remove and add instead)
+TEST_ITEM_FIELDS = ("name", "direction", "standard", "clause", "unit", "limit_low", "limit_high", "requirement")
 PLAN_FIELDS = (
     "code", "title", "year", "level", "kind", "place", "region", "department", "organiser_name", "risk_ratios",
     "exclude_local_inspectors", "starts_on", "ends_on", "description",
@@ -217,7 +219,7 @@ def add_test_item(*, actor, plan: SamplingPlan, category, name: str, direction: 
         raise ValidationError({"category": f"产品类别“{category}”不在抽查计划“{plan.title}”的抽查类别中"})
     if TestItem.objects.filter(plan=plan, category=category, name=name).exists():
         raise ValidationError({"name": f"产品类别“{category}”已有检验项目“{name}”"})
-    low, high = check_limits(name, direction, limit_low, limit_high, requirement)
+    low, high = check_item_limits(name, direction, limit_low, limit_high, requirement)
     last = TestItem.objects.filter(plan=plan, category=category).order_by("-sort_order").values_list("sort_order", flat=True).first()
     item = TestItem(plan=plan, category=category, name=name, direction=direction, standard=(standard or "").strip(),
                     clause=(clause or "").strip(), unit=(unit or "").strip(), limit_low=low, limit_high=high,
@@ -227,6 +229,40 @@ def add_test_item(*, actor, plan: SamplingPlan, category, name: str, direction: 
     recheck(item, actor, "add")
     recheck(plan, actor, "change")
     emit("sampling.plan_changed", _payload(plan, change="test_item_added", category=category.code, item=name), subject=plan, region=plan.region)
+    return item
+
+
+@service(event="sampling.plan_changed")
+def update_test_item(*, actor, item: TestItem, **changes: Any) -> TestItem:
+    """Change a test item of a draft plan: any of ``TEST_ITEM_FIELDS`` (the others keep their
+    values); the limits are checked again against the (new) direction, as when adding."""
+    plan = item.plan
+    _require_draft(plan, "修改检验项目")
+    unknown = set(changes) - set(TEST_ITEM_FIELDS)
+    if unknown:
+        raise ValidationError(f"不可修改的字段：{'、'.join(sorted(unknown))}")
+    recheck(item, actor, "change")
+    values = {name: getattr(item, name) for name in TEST_ITEM_FIELDS}
+    values.update(changes)
+    for name in ("name", "standard", "clause", "unit", "requirement"):
+        values[name] = (values[name] or "").strip()
+    if not values["name"]:
+        raise ValidationError({"name": "请填写检验项目名称"})
+    if TestItem.objects.filter(plan=plan, category_id=item.category_id, name=values["name"]).exclude(pk=item.pk).exists():
+        raise ValidationError({"name": f"产品类别“{item.category}”已有检验项目“{values['name']}”"})
+    values["limit_low"], values["limit_high"] = check_item_limits(values["name"], values["direction"], values["limit_low"],
+                                                                  values["limit_high"], values["requirement"])
+    before = item.name
+    changed = [name for name in TEST_ITEM_FIELDS if getattr(item, name) != values[name]]
+    for name in changed:
+        setattr(item, name, values[name])
+    if changed:
+        item.full_clean()
+        item.save()
+    recheck(item, actor, "change")
+    recheck(plan, actor, "change")
+    emit("sampling.plan_changed", _payload(plan, change="test_item_changed", category=item.category.code, item=item.name,
+                                           previous_name=before, fields=changed), subject=plan, region=plan.region)
     return item
 
 

@@ -45,7 +45,7 @@ from zhiliang.core.permissions import memberships, recheck
 from zhiliang.core.reference_data import CITY_CODE
 from zhiliang.enterprises.models import ConflictOfInterest
 
-from .. import rules
+from .. import rules, selectors
 from ..choices import (
     Conclusion,
     FeeBearer,
@@ -462,21 +462,32 @@ def add_attachment(*, actor, sample: Sample, kind: str, name: str, content: byte
 
 
 @service(event="sampling.sample_sent")
-def send_sample(*, actor, sample: Sample, lab, on: datetime.date) -> Sample:
-    """Chain of custody: the sample leaves for the lab (accredited for its category, no conflict)."""
+def send_sample(*, actor, sample: Sample, lab, on: datetime.date, lab_change_reason: str = "") -> Sample:
+    """Chain of custody: the sample leaves for the lab (accredited for its category, no conflict).
+    Sending it to another lab than the assigned one (``selectors.assigned_lab``) needs a written
+    reason (改送其他检验机构的原因), kept on the sample and in the event."""
     _require_staff(actor, "送检")
     if sample.status != SampleStatus.REGISTERED:
         raise ValidationError(f"样品 {sample.sample_no} {sample.get_status_display()}，不能再送检")
     _not_before(on, sample.sampled_on, "sent_on", "送样日期", "抽样日期")
     not_future(actor, on, "sent_on", "送样日期")
     _check_lab(lab, sample.category, on, enterprises=(sample.producer, sample.sampled_unit))
+    assigned = selectors.assigned_lab(sample)
+    changed = assigned is not None and assigned.pk != lab.pk
+    reason = _text(lab_change_reason) if changed else ""
+    if changed and not reason:
+        raise ValidationError({"lab_change_reason": f"样品 {sample.sample_no} 的承检机构为“{assigned}”，改送“{lab}”检验须填写改送其他检验机构的原因"})
     recheck(sample, actor, "change")
     sample.lab = lab
+    sample.lab_change_reason = reason
     sample.sent_on = on
     sample.status = SampleStatus.SENT
     sample.save()
     recheck(sample, actor, "change")
-    emit("sampling.sample_sent", {"sample_no": sample.sample_no, "lab": lab.name, "sent_on": on}, subject=sample, region=sample.region)
+    payload = {"sample_no": sample.sample_no, "lab": lab.name, "sent_on": on}
+    if changed:
+        payload.update(assigned_lab=assigned.name, lab_change_reason=reason)
+    emit("sampling.sample_sent", payload, subject=sample, region=sample.region)
     return sample
 
 

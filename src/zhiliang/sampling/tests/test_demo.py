@@ -355,3 +355,21 @@ def test_written_in_the_demo_change_set_and_searchable():
     assert SearchEntry.objects.filter(kind="sampling_bulletin", is_public=True).exists()
     # producers outside Shiyan are registry records of region 十堰市外
     assert Enterprise.objects.filter(region__code=OUTSIDE_CODE).count() == 2
+
+
+def test_samples_sent_to_another_lab_than_the_drawn_one_say_why():
+    """A living sample sent to another lab than its task's drawn one carries the written reason
+    (改送其他检验机构的原因) naming both labs; every other sample carries none."""
+    changed, kept = [], 0
+    for sample in Sample.objects.filter(sent_on__isnull=False).select_related("task__lab", "lab"):
+        first = next((r for r in sample.reports.all() if not r.is_retest), None)  # a re-test moves the sample on
+        sent_to = first.lab if first is not None else sample.lab
+        if sample.task_id and sample.task.lab_id and sent_to.pk != sample.task.lab_id:
+            changed.append(sample)
+            assert sample.lab_change_reason, sample.sample_no
+            assert f"“{sent_to.name}”" in sample.lab_change_reason, sample.lab_change_reason
+            assert sample.task.lab.name in sample.lab_change_reason, sample.lab_change_reason
+        else:
+            kept += 1
+            assert sample.lab_change_reason == "", sample.sample_no
+    assert changed and kept > len(changed)
