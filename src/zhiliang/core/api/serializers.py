@@ -10,8 +10,20 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from zhiliang.core.api.fields import CodeRelatedField
+
 from .. import rules as rules_registry
-from ..models import APIToken, ChangeSet, Department, DomainEvent, Membership, ObjectChange, Region, RuleOverride, User
+from ..models import (
+    APIToken,
+    ChangeSet,
+    Department,
+    DomainEvent,
+    Membership,
+    ObjectChange,
+    Region,
+    RuleOverride,
+    User,
+)
 
 
 def _json(value):
@@ -26,7 +38,7 @@ def _label(content_type) -> str | None:
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级区划代码")
+    parent = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级区划代码")
     level_label = serializers.CharField(source="get_level_display", read_only=True, help_text="层级名称")
     # declared, not derived: a derived small/positive integer's bounds depend on the
     # database backend and would make the committed schema differ per database
@@ -38,8 +50,8 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所属区划代码")
-    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="承继单位代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="所属区划代码")
+    successor = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="承继单位代码")
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型名称")
     is_current = serializers.BooleanField(read_only=True, help_text="今天仍存续")
 
@@ -54,7 +66,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class DepartmentUpdateSerializer(serializers.ModelSerializer):
     """What a city admin may change (``services.DEPARTMENT_EDITABLE``)."""
 
-    successor = serializers.SlugRelatedField(
+    successor = CodeRelatedField(
         slug_field="code", queryset=Department.objects.all(), allow_null=True, required=False, help_text="承继单位代码"
     )
 
@@ -64,12 +76,12 @@ class DepartmentUpdateSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text="用户名")
+    user = CodeRelatedField(slug_field="username", read_only=True, help_text="用户名")
     user_display = serializers.CharField(source="user.display_name", read_only=True, help_text="姓名")
-    role = serializers.SlugRelatedField(slug_field="name", read_only=True, help_text="角色代码")
+    role = CodeRelatedField(slug_field="name", read_only=True, help_text="角色代码")
     role_label = serializers.SerializerMethodField(help_text="角色名称")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="区划代码")
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="部门代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="区划代码")
+    department = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="部门代码")
     organisation_type = serializers.SerializerMethodField(help_text="机构类型，如 enterprises.enterprise")
 
     class Meta:
@@ -150,7 +162,7 @@ class ChangeSetSerializer(serializers.ModelSerializer):
 
 class DomainEventSerializer(serializers.ModelSerializer):
     subject_type = serializers.SerializerMethodField(help_text="对象类型，如 core.department")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="区划代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="区划代码")
     version = serializers.IntegerField(read_only=True, help_text="事件内容的版本")
 
     class Meta:
@@ -168,7 +180,7 @@ class APITokenSerializer(serializers.ModelSerializer):
     """A token as listed: never its secret, only its first characters."""
 
     is_active = serializers.SerializerMethodField(help_text="可用（未过期、未吊销）")
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text="令牌所属用户")
+    user = CodeRelatedField(slug_field="username", read_only=True, help_text="令牌所属用户")
 
     class Meta:
         model = APIToken

@@ -15,6 +15,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from zhiliang.core.api.fields import CodeRelatedField
 from zhiliang.core.audit import mask_value
 from zhiliang.core.models import Department, Region, User
 from zhiliang.core.permissions import is_staff_user, restrict
@@ -47,12 +48,12 @@ class MaskedCharField(serializers.CharField):
 
 
 def _region_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all(), help_text="区划代码，如 420302", **kwargs)
+    return CodeRelatedField(slug_field="code", queryset=Region.objects.all(), help_text="区划代码，如 420302", **kwargs)
 
 
 def _category_codes(**kwargs):
     kwargs.setdefault("help_text", "产品类别代码列表，如 [\"auto-parts\"]")
-    return serializers.SlugRelatedField(slug_field="code", many=True, queryset=ProductCategory.objects.all(), required=False, **kwargs)
+    return CodeRelatedField(slug_field="code", many=True, queryset=ProductCategory.objects.all(), required=False, **kwargs)
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -74,7 +75,7 @@ class CategoryRefSerializer(serializers.ModelSerializer):
 
 
 class ProductCategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级类别代码")
+    parent = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级类别代码")
     parent_name = serializers.CharField(source="parent.name", read_only=True, allow_null=True, default=None, help_text="上级类别名称")
     children = CategoryRefSerializer(many=True, read_only=True, help_text="直接下级类别")
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型名称")
@@ -116,7 +117,7 @@ NON_PUBLIC_ENTERPRISE_FIELDS = ("legal_rep_id_type", "legal_rep_id_number", "chi
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所在区划代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="所在区划代码")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="所在区划名称")
     entity_type_label = serializers.CharField(source="get_entity_type_display", read_only=True, help_text="主体类型名称")
     status_label = serializers.CharField(source="get_status_display", read_only=True, help_text="登记状态名称")
@@ -127,7 +128,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     legal_rep_id_number = MaskedCharField(help_text="法定代表人证件号码，已脱敏（非工作人员为 null）")
     chief_quality_officer = serializers.CharField(read_only=True, allow_null=True, help_text="首席质量官（非工作人员为 null）")
     cqo_phone = MaskedCharField(help_text="首席质量官电话，已脱敏（非工作人员为 null）")
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True, allow_null=True,
+    categories = CodeRelatedField(slug_field="code", many=True, read_only=True, allow_null=True,
                                               help_text="主要产品类别代码（非工作人员为 null）")
     identifiers = IdentifierSerializer(many=True, read_only=True, help_text="企业标识（统一社会信用代码、注册号、组织机构代码等）")
 
@@ -181,8 +182,8 @@ class EnterpriseWriteSerializer(serializers.ModelSerializer):
 class ProductSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="生产企业名称")
     enterprise_uscc = serializers.CharField(source="enterprise.uscc", read_only=True, allow_null=True, help_text="生产企业统一社会信用代码")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码（随企业）")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="区划代码（随企业）")
+    category = CodeRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
     category_name = serializers.CharField(source="category.name", read_only=True, help_text="产品类别名称")
     standards = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="执行标准")
 
@@ -194,7 +195,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 class ProductWriteSerializer(serializers.ModelSerializer):
     enterprise = ScopedPrimaryKeyRelatedField(queryset=Enterprise.objects.all(), help_text="生产企业编号")
-    category = serializers.SlugRelatedField(slug_field="code", queryset=ProductCategory.objects.all(), help_text="产品类别代码")
+    category = CodeRelatedField(slug_field="code", queryset=ProductCategory.objects.all(), help_text="产品类别代码")
     standards = serializers.ListField(child=serializers.CharField(max_length=60), required=False, help_text="执行标准，如 [\"GB 5749-2022\"]")
 
     class Meta:
@@ -205,10 +206,10 @@ class ProductWriteSerializer(serializers.ModelSerializer):
 
 class LicenceSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="持证企业名称")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码（随企业）")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="区划代码（随企业）")
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="证书类型名称")
     status_label = serializers.CharField(source="get_status_display", read_only=True, help_text="状态名称")
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True, help_text="覆盖产品类别代码")
+    categories = CodeRelatedField(slug_field="code", many=True, read_only=True, help_text="覆盖产品类别代码")
 
     class Meta:
         model = Licence
@@ -230,8 +231,8 @@ class LicenceWriteSerializer(serializers.ModelSerializer):
 
 
 class TestingAgencySerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所在区划代码")
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True, help_text="资质认定范围（产品类别代码）")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="所在区划代码")
+    categories = CodeRelatedField(slug_field="code", many=True, read_only=True, help_text="资质认定范围（产品类别代码）")
     monthly_capacity = serializers.IntegerField(read_only=True, help_text="月检测能力（批次）")
 
     class Meta:
@@ -253,14 +254,14 @@ class TestingAgencyWriteSerializer(serializers.ModelSerializer):
 
 
 class InspectorSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所属部门代码")
+    department = CodeRelatedField(slug_field="code", read_only=True, help_text="所属部门代码")
     department_name = serializers.CharField(source="department.name", read_only=True, help_text="所属部门名称")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所属区划代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="所属区划代码")
     qualifications = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="资格代码")
     qualification_labels = serializers.SerializerMethodField(help_text="资格名称")
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True, help_text="熟悉的产品类别代码")
+    categories = CodeRelatedField(slug_field="code", many=True, read_only=True, help_text="熟悉的产品类别代码")
     phone = MaskedCharField(help_text="联系电话，已脱敏")
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="用户账号")
+    user = CodeRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="用户账号")
 
     class Meta:
         model = Inspector
@@ -274,12 +275,12 @@ class InspectorSerializer(serializers.ModelSerializer):
 
 
 class InspectorWriteSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), help_text="所属部门代码")
+    department = CodeRelatedField(slug_field="code", queryset=Department.objects.all(), help_text="所属部门代码")
     region = _region_field()
     qualifications = serializers.ListField(child=serializers.ChoiceField(choices=QualificationKind.choices), required=False,
                                            help_text="资格代码列表")
     categories = _category_codes(help_text="熟悉的产品类别代码列表")
-    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False, allow_null=True,
+    user = CodeRelatedField(slug_field="username", queryset=User.objects.all(), required=False, allow_null=True,
                                         help_text="用户账号（用户名）")
 
     class Meta:
@@ -290,7 +291,7 @@ class InspectorWriteSerializer(serializers.ModelSerializer):
 
 class ConflictSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="企业名称")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码（随企业）")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="区划代码（随企业）")
     agency_name = serializers.CharField(source="agency.name", read_only=True, allow_null=True, default=None, help_text="检验检测机构名称")
     inspector_name = serializers.CharField(source="inspector.name", read_only=True, allow_null=True, default=None, help_text="执法检查人员姓名")
 

@@ -250,6 +250,10 @@ def test_city_admin_registers_an_inspector_and_an_agency(city_admin, county_user
     assert response.json()["phone"] == mask_value("13500001234") and response.json()["categories"] == ["food"]
     response = api(city_admin).post(reverse("v1:inspector-list"), {**payload, "certificate_number": "X1", "qualifications": ["magic"]}, format="json")
     assert response.status_code == 400 and "qualifications" in response.json()
+    # a code with a NUL character names no department (PostgreSQL refused the query: a 500)
+    for field, value in (("department", "mj-\x00amr"), ("region", "4203\x0002"), ("categories", ["fo\x00od"])):
+        response = api(city_admin).post(reverse("v1:inspector-list"), {**payload, "certificate_number": "X2", field: value}, format="multipart")
+        assert response.status_code == 400 and field in response.json(), field
 
     agency = {"name": "丹江口市食品检验检测中心", "cma_number": "231712349999", "region": "420381", "categories": ["food"],
               "monthly_capacity": 80}

@@ -14,9 +14,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from zhiliang.core.api.base import ModelSerializer
+from zhiliang.core.api.fields import CodeRelatedField
 from zhiliang.core.models import Department, Region
 from zhiliang.enterprises.api.serializers import ScopedPrimaryKeyRelatedField
-from zhiliang.enterprises.models import Enterprise, Inspector, Product, ProductCategory, TestingAgency
+from zhiliang.enterprises.models import (
+    Enterprise,
+    Inspector,
+    Product,
+    ProductCategory,
+    TestingAgency,
+)
 
 from ..choices import (
     BulletinStatus,
@@ -78,12 +85,12 @@ def enum(choices, *, read_only: bool = False, **kwargs):
 
 
 def region_code(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all(), help_text=kwargs.pop("help_text", "区划代码，如 420302"),
+    return CodeRelatedField(slug_field="code", queryset=Region.objects.all(), help_text=kwargs.pop("help_text", "区划代码，如 420302"),
                                         **kwargs)
 
 
 def category_code(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=ProductCategory.objects.all(),
+    return CodeRelatedField(slug_field="code", queryset=ProductCategory.objects.all(),
                                         help_text=kwargs.pop("help_text", "产品类别代码，如 auto-parts"), **kwargs)
 
 
@@ -99,7 +106,7 @@ class OnSerializer(serializers.Serializer):
 class TestItemSerializer(ModelSerializer):
     __test__ = False
 
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
+    category = CodeRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
     direction = enum(Direction.choices, read_only=True, help_text="判定方向")
 
     class Meta:
@@ -108,9 +115,9 @@ class TestItemSerializer(ModelSerializer):
 
 
 class QuotaSerializer(ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="县市区代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="县市区代码")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="县市区名称")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
+    category = CodeRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
 
     class Meta:
         model = Quota
@@ -125,10 +132,10 @@ class PlanSerializer(ModelSerializer):
     status = enum(PlanStatus.choices, read_only=True, help_text="状态")
     status_label = serializers.CharField(source="get_status_display", read_only=True, help_text="状态名称")
     source = enum(Source.choices, read_only=True, help_text="来源")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="组织区划代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="组织区划代码")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="组织区划名称")
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="组织部门代码")
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True, help_text="抽查产品类别代码")
+    department = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="组织部门代码")
+    categories = CodeRelatedField(slug_field="code", many=True, read_only=True, help_text="抽查产品类别代码")
     risk_ratios = serializers.DictField(child=serializers.FloatField(), read_only=True,
                                         help_text="信用风险分类抽查比例（%），如 {\"A\": 5, \"B\": 10, \"C\": 30, \"D\": 60}")
     test_items = TestItemSerializer(many=True, read_only=True, help_text="检验项目")
@@ -151,10 +158,10 @@ class PlanWriteSerializer(serializers.Serializer):
     kind = enum(PlanKind.choices, required=False, help_text="抽查类型")
     place = enum(Place.choices, required=False, help_text="抽样环节")
     region = region_code(help_text="组织区划代码（县级计划为县市区，市级计划为 420300）")
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True,
+    department = CodeRelatedField(slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True,
                                               help_text="组织部门代码，如 sy-amr")
     organiser_name = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="组织机关名称")
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, queryset=ProductCategory.objects.all(), required=False,
+    categories = CodeRelatedField(slug_field="code", many=True, queryset=ProductCategory.objects.all(), required=False,
                                               help_text="抽查产品类别代码列表")
     risk_ratios = serializers.DictField(child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100),
                                         required=False, allow_null=True,
@@ -191,7 +198,7 @@ class QuotaWriteSerializer(serializers.Serializer):
 
 
 class DrawSerializer(ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
+    plan = CodeRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     plan_id = serializers.IntegerField(read_only=True, help_text="抽查计划 id")
     kind = enum(DrawKind.choices, read_only=True, help_text="抽取对象")
     status = enum(DrawStatus.choices, read_only=True, help_text="状态")
@@ -241,11 +248,11 @@ class InspectorRefSerializer(ModelSerializer):
 
 
 class TaskSerializer(ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
+    plan = CodeRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="受检企业名称")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码")
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="组织部门代码")
+    category = CodeRelatedField(slug_field="code", read_only=True, help_text="产品类别代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="区划代码")
+    department = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="组织部门代码")
     inspectors = InspectorRefSerializer(many=True, read_only=True, help_text="执法检查人员")
     lab_name = serializers.CharField(source="lab.name", read_only=True, allow_null=True, default=None, help_text="承检机构名称")
     status = enum(TaskStatus.choices, read_only=True, help_text="状态")
@@ -277,13 +284,13 @@ class AttachmentSerializer(ModelSerializer):
 
 
 class SampleSerializer(ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
+    plan = CodeRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     level = enum(Level.choices, read_only=True, help_text="抽查层级")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽样地区代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="抽样地区代码")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="抽样地区名称")
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="组织部门代码")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="产品类别代码")
-    producer_region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="生产企业所在区划代码")
+    department = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="组织部门代码")
+    category = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="产品类别代码")
+    producer_region = CodeRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="生产企业所在区划代码")
     place = enum(Place.choices, read_only=True, help_text="抽样环节")
     status = enum(SampleStatus.choices, read_only=True, help_text="状态")
     status_label = serializers.CharField(source="get_status_display", read_only=True, help_text="状态名称")
@@ -466,7 +473,7 @@ class DecideSerializer(serializers.Serializer):
 class RectificationSerializer(ModelSerializer):
     sample_no = serializers.CharField(source="sample.sample_no", read_only=True, help_text="样品编号")
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, help_text="整改企业名称")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="区划代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="区划代码")
     status = enum(RectificationStatus.choices, read_only=True, help_text="状态")
 
     class Meta:
@@ -483,7 +490,7 @@ class PassedSerializer(serializers.Serializer):
 
 class ReferralSerializer(ModelSerializer):
     sample_no = serializers.CharField(source="sample.sample_no", read_only=True, help_text="样品编号")
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="移送地区代码")
+    region = CodeRelatedField(slug_field="code", read_only=True, help_text="移送地区代码")
     status = enum(ReferralStatus.choices, read_only=True, help_text="状态")
 
     class Meta:
@@ -514,7 +521,7 @@ class BulletinRowSerializer(ModelSerializer):
 
 
 class BulletinSerializer(ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
+    plan = CodeRelatedField(slug_field="code", read_only=True, help_text="抽查计划编号")
     plan_id = serializers.IntegerField(read_only=True, help_text="抽查计划 id")
     status = enum(BulletinStatus.choices, read_only=True, help_text="状态")
     samples = BulletinRowSerializer(many=True, read_only=True, help_text="公告的抽查结果")
