@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 
-from zhiliang.core.permissions import restrict
+from zhiliang.core.permissions import restrict, restrict_q
 
 from .choices import MatchStatus, PartyKind
 from .models import CreditFact, CreditReport
@@ -126,6 +126,12 @@ def credit_profile(enterprise, user, *, public: bool, on=None) -> dict:
     if full:
         rows_qs = rows_qs.annotate(is_public=_is_public_expr())
         fields = (*fields, "is_public")
+        # a fact the viewer reads only as public or shared (another county's, another department's):
+        # no identity numbers, not even masked — as its own page and the API give it
+        own_q = restrict_q(CreditFact, viewer, "view", own_scope_only=True)
+        if own_q is not None:
+            rows_qs = rows_qs.annotate(own=Case(When(own_q, then=Value(True)), default=Value(False), output_field=BooleanField()))
+            fields = (*fields, "own")
     rows_by_kind: dict[str, list] = {}
     for row in rows_qs.filter(row_no__lte=PROFILE_LIMIT).order_by("kind", "row_no").values(*fields):
         row["id"] = row.pop("pk")
@@ -135,8 +141,9 @@ def credit_profile(enterprise, user, *, public: bool, on=None) -> dict:
             from .choices import FactStatus
 
             row["status_label"] = str(FactStatus(row["status"]).label)
+            own = row.pop("own", True)
             for name in PERSONAL:
-                row[name] = mask_value(row[name])
+                row[name] = mask_value(row[name]) if own else ""
         rows_by_kind.setdefault(row["kind"], []).append(row)
     kinds = [
         {"kind": kind.value, "label": str(kind.label), "count": counts[kind.value], "rows": rows_by_kind.get(kind.value, []),

@@ -61,6 +61,12 @@ def test_staff_see_expired_and_non_public_facts_with_their_status_the_public_onl
     old = seen[world.old.pk]
     assert old["legal_rep_id_number"].endswith(FACT_ID_NUMBER[-4:]) and FACT_ID_NUMBER not in old["legal_rep_id_number"]
     assert PERSON_ID_NUMBER not in str(staff)
+    # another county's staff read the public facts, another department's staff every fact (shared): neither gets
+    # identity numbers, not even masked — the fact is not theirs
+    for outsider in (make_user(Role.COUNTY_STAFF, region_code="420303"),
+                     make_user(Role.DEPARTMENT_STAFF, region_code="420300", department_code="sy-com")):
+        theirs = rows(credit_profile(world.maojian, outsider, public=False))
+        assert world.old.pk in theirs and theirs[world.old.pk]["legal_rep_id_number"] == "", outsider
 
 
 def test_a_signed_in_user_asking_for_the_public_profile_gets_the_public_one(world):
