@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from zhiliang.core import rules as rules_registry
-from zhiliang.core.actors import not_future
+from zhiliang.core.actors import is_user, not_future
 from zhiliang.core import workdays
 from zhiliang.core.choices import Role
 from zhiliang.core.events import emit, service
@@ -82,21 +82,17 @@ STAFF_ROLES = frozenset({Role.COUNTY_STAFF, Role.DEPARTMENT_STAFF, Role.CITY_ADM
 # --- who acts ----------------------------------------------------------------------------------------
 
 
-def _is_user(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
-
-
 def _roles(actor) -> set[str]:
     return {m.role.name for m in memberships(actor)}
 
 
 def _is_admin(actor) -> bool:
     """SYSTEM, a superuser or the city admin."""
-    return not _is_user(actor) or actor.is_superuser or Role.CITY_ADMIN in _roles(actor)
+    return not is_user(actor) or actor.is_superuser or Role.CITY_ADMIN in _roles(actor)
 
 
 def _require_staff(actor, what: str) -> None:
-    if _is_user(actor) and not actor.is_superuser and not (_roles(actor) & STAFF_ROLES):
+    if is_user(actor) and not actor.is_superuser and not (_roles(actor) & STAFF_ROLES):
         raise PermissionDenied(f"只有组织抽查的工作人员可以{what}")
 
 
@@ -669,7 +665,7 @@ def file_objection(*, actor, sample: Sample, on: datetime.date, reason: str) -> 
     not_future(actor, on, "filed_on", "申请日期")
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写异议理由"})
-    objection = Objection(sample=sample, filed_on=on, filed_by=actor if _is_user(actor) else None, deadline=deadline, reason=reason.strip())
+    objection = Objection(sample=sample, filed_on=on, filed_by=actor if is_user(actor) else None, deadline=deadline, reason=reason.strip())
     objection.full_clean()
     objection.save()
     recheck(objection, actor, "add")
@@ -736,7 +732,7 @@ def finalise_results(*, actor, on: datetime.date) -> list[Sample]:
     """Every failing first result (that the actor may change) whose objection window ended
     before ``on`` without an objection becomes final — the daily job."""
     _require_staff(actor, "确定检验结论")
-    candidates = Sample.objects.restrict(actor, "change") if _is_user(actor) else Sample.objects.all()
+    candidates = Sample.objects.restrict(actor, "change") if is_user(actor) else Sample.objects.all()
     candidates = candidates.filter(status=SampleStatus.NOTIFIED, conclusion=Conclusion.FAIL, objection__isnull=True).select_related("category")
     done = []
     for sample in candidates:
