@@ -762,6 +762,14 @@ def test_the_same_file_imported_twice_at_the_same_moment_writes_each_record_once
     assert CreditFact.objects.count() == 6
 
 
+def imported(way: str, tmp_path, name: str, data: bytes, **options) -> importing.Report:
+    """``data`` imported by the per-row path (the page, small files) or the bulk path (a large CSV)."""
+    if way == "per_row":
+        return run(name, data=data, **options)
+    (tmp_path / name).write_bytes(data)
+    return bulk(tmp_path / name, **options)
+
+
 def _renamed(rows: list[dict[str, str]], old: str, new: str) -> list[dict[str, str]]:
     return [{(new if key == old else key): value for key, value in row.items()} for row in rows]
 
@@ -814,11 +822,7 @@ def test_another_departments_record_is_not_filed_as_the_uploaders_own(tmp_path, 
     rows = [good_row(**{"行政处罚决定书文号": "D1", "数据来源单位": "十堰市商务局"}),
             good_row(**{"行政处罚决定书文号": "D2"}),  # 数据来源单位 十堰市市场监督管理局
             good_row(**{"行政处罚决定书文号": "D3", "数据来源单位": "商务局执法大队"})]  # not a department we know
-    if way == "per_row":
-        report = run("d.csv", data=csv_file(rows), source="sy-com")
-    else:
-        (tmp_path / "d.csv").write_bytes(csv_file(rows))
-        report = bulk(tmp_path / "d.csv", source="sy-com")
+    report = imported(way, tmp_path, "d.csv", csv_file(rows), source="sy-com")
     assert report.outcome == "rejected" and not CreditFact.objects.exists()
     assert [(e["row"], e["column"]) for e in report.errors] == [(3, "数据来源单位")]
     assert report.errors[0]["message"].startswith("数据来源单位“十堰市市场监督管理局”不是导入时指定的来源部门“十堰市商务局”")
@@ -854,11 +858,7 @@ def test_a_penalty_in_force_for_good_reads_long_term_as_the_standard_writes_it(t
             good_row(**{"行政处罚决定书文号": "L2", "处罚有效期": " 永久有效 "}),
             good_row(**{"行政处罚决定书文号": "L3", "处罚有效期": "2099-12-31"}),
             good_row(**{"行政处罚决定书文号": "L4", "处罚有效期": "暂定"})]
-    if way == "per_row":
-        report = run("l.csv", data=csv_file(rows), good_rows=True)
-    else:
-        (tmp_path / "l.csv").write_bytes(csv_file(rows))
-        report = bulk(tmp_path / "l.csv", good_rows=True)
+    report = imported(way, tmp_path, "l.csv", csv_file(rows), good_rows=True)
     assert (report.created, [(e["row"], e["column"]) for e in report.errors]) == (3, [(5, "处罚有效期")])
     assert "无法识别的日期“暂定”" in report.errors[0]["message"]
     facts = {f.decision_no: f for f in CreditFact.objects.all()}
@@ -883,11 +883,7 @@ def test_a_mistyped_identity_number_is_an_error_that_does_not_repeat_the_number(
             good_row(**{"行政处罚决定书文号": "I3", "法定代表人证件号码": "E12345678", "法定代表人证件类型": "护照"}),
             good_row(**{"行政处罚决定书文号": "I4", "法定代表人证件号码": PERSON_ID, "法定代表人证件类型": "身份证"}),
             good_row(**{"行政处罚决定书文号": "I5", "法定代表人证件号码": "4203021990", "法定代表人证件类型": "居民身份证"})]
-    if way == "per_row":
-        report = run("i.csv", data=csv_file(rows), good_rows=True)
-    else:
-        (tmp_path / "i.csv").write_bytes(csv_file(rows))
-        report = bulk(tmp_path / "i.csv", good_rows=True)
+    report = imported(way, tmp_path, "i.csv", csv_file(rows), good_rows=True)
     assert [(e["row"], e["column"]) for e in report.errors] == [(2, "法定代表人证件号码"), (3, "法定代表人证件号码"), (6, "法定代表人证件号码")]
     check, birth, length = (e["message"] for e in report.errors)
     assert f"尾号 {wrong[-4:]}" in check and f"第 18 位应为 {PERSON_ID[-1]}" in check and wrong not in check
@@ -910,11 +906,7 @@ def test_what_is_written_outside_the_named_columns_is_not_dropped_unseen(tmp_pat
     writer.writerow([*second.values(), "", "备注：当事人已缴纳罚款并提交整改报告，材料齐全"])
     writer.writerow([*third.values(), " ", ""])
     data = out.getvalue().encode("utf-8")
-    if way == "per_row":
-        report = run("u.csv", data=data)
-    else:
-        (tmp_path / "u.csv").write_bytes(data)
-        report = bulk(tmp_path / "u.csv")
+    report = imported(way, tmp_path, "u.csv", data)
     assert (report.outcome, report.created, report.error_rows) == ("imported", 3, 0)
     n = len(first) + 1  # the unnamed column right of the last named one, then the one beyond the header
     letter = chr(ord("A") + n - 1)
@@ -931,11 +923,7 @@ def test_a_code_excel_wrote_in_scientific_notation_is_an_error_saying_why(tmp_pa
     rows = [good_row(**{"行政处罚决定书文号": "E1", "统一社会信用代码": "9.14203E+17", "工商注册号": ""}),
             good_row(**{"行政处罚决定书文号": "E2", "统一社会信用代码": "", "工商注册号": "4.20304E+14"}),
             good_row(**{"行政处罚决定书文号": "E3", "工商注册号": ""})]
-    if way == "per_row":
-        report = run("e.csv", data=csv_file(rows), good_rows=True)
-    else:
-        (tmp_path / "e.csv").write_bytes(csv_file(rows))
-        report = bulk(tmp_path / "e.csv", good_rows=True)
+    report = imported(way, tmp_path, "e.csv", csv_file(rows), good_rows=True)
     assert [(e["row"], e["column"]) for e in report.errors] == [(2, "统一社会信用代码"), (3, "工商注册号")]
     assert report.errors[0]["message"].startswith("统一社会信用代码“9.14203E+17”是 Excel 的科学计数法写法，后面的数字已经丢失")
     assert "请把该列设为“文本”格式" in report.errors[1]["message"] and "工商注册号“4.20304E+14”" in report.errors[1]["message"]
