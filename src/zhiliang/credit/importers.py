@@ -50,16 +50,48 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy
+
+from zhiliang.core.identity import (  # noqa: F401 — used here and by bulk, facts_read
+    id_check_char,
+    looks_like_person_id,
+    person_id_problem,
+)
 from zhiliang.core.models import Department
 from zhiliang.core.rules import overrides_read_once
-from zhiliang.core.identity import id_check_char, looks_like_person_id, person_id_problem  # noqa: F401 — used here and by bulk, facts_read
 from zhiliang.core.uscc import validate_uscc
-from zhiliang.exchange.importing import CREATED, UNCHANGED, UPDATED, Column, Context, Importer, Option, Report, Row, RowError, register
-from zhiliang.exchange.parsing import folded, parse_date, parse_decimal, refuse_excel_number, split_list, text
+from zhiliang.exchange.importing import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    Column,
+    Context,
+    Importer,
+    Option,
+    Report,
+    Row,
+    RowError,
+    register,
+)
+from zhiliang.exchange.parsing import (
+    folded,
+    parse_date,
+    parse_decimal,
+    refuse_excel_number,
+    split_list,
+    text,
+)
 from zhiliang.exchange.readers import FileError
 
 from . import rules
-from .choices import LONG_TERM, LONG_TERM_WORDS, FactKind, PartyKind, Procedure, Severity
+from .choices import (
+    LONG_TERM,
+    LONG_TERM_WORDS,
+    FactKind,
+    PartyKind,
+    Procedure,
+    Severity,
+)
 from .services.facts import _NOT_GIVEN
 
 #: penalty categories a "criticism or low fine" penalty may consist of (anything else is heavier)
@@ -231,8 +263,8 @@ class _DoubleImporter(Importer):
     #: logical field → column code
     cols: ClassVar[dict[str, str]]
     options = (
-        Option("source", "来源部门代码（如 sy-amr）：这些记录由哪个部门提供；不指定时按文件中的“数据来源单位”", metavar="DEPT",
-               label="来源部门代码"),
+        Option("source", gettext_lazy("来源部门代码（如 sy-amr）：这些记录由哪个部门提供；不指定时按文件中的“数据来源单位”"), metavar="DEPT",
+               label=gettext_lazy("来源部门代码")),
     )
 
     def accepted_columns(self) -> str:
@@ -678,7 +710,12 @@ def bulk_import_penalties(path, *, actor, source: str | None = None, good_rows: 
     from django.db import connection, transaction
 
     from zhiliang.core.audit import change_set
-    from zhiliang.exchange.importing import Unnamed, map_columns, one_import_at_a_time, report_headers
+    from zhiliang.exchange.importing import (
+        Unnamed,
+        map_columns,
+        one_import_at_a_time,
+        report_headers,
+    )
     from zhiliang.exchange.readers import Table
 
     from . import bulk

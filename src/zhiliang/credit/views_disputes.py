@@ -313,7 +313,7 @@ def dispute_file(request, kind: str, pk: int, field: str):
         handle = stored.open("rb")
     except (FileNotFoundError, OSError, ValueError) as exc:
         raise Http404(_("文件不存在")) from exc
-    return FileResponse(handle, as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+    return FileResponse(handle, as_attachment=True, filename=getattr(obj, f"{field}_name", "") or stored.name.rsplit("/", 1)[-1])
 
 
 urlpatterns = [

@@ -20,8 +20,9 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         kinds = importing.importers()
-        if user is not None:  # only the kinds the user may import (``Importer.permitted``)
-            self.fields["kind"].choices = [(k, label) for k, label in ImportKind.choices if k in kinds and kinds[k]().permitted(user)]
+        if user is not None:  # only the kinds the user may import (``Importer.permitted``), and their options
+            kinds = {k: cls for k, cls in kinds.items() if cls().permitted(user)}
+            self.fields["kind"].choices = [(k, label) for k, label in ImportKind.choices if k in kinds]
         for option in _options(kinds):
             users = "、".join(str(ImportKind(k).label) if k in ImportKind.values else k
                              for k, c in sorted(kinds.items()) if any(o.name == option.name for o in c.options))
@@ -40,6 +41,11 @@ class ImportForm(forms.Form):
         name = upload.name.lower()
         if not name.endswith((".csv", ".txt", ".xlsx", ".xlsm", ".json")):
             raise forms.ValidationError(_("只能上传 CSV、XLSX 或 JSON 文件（旧的 .xls 请先在 Excel 中另存为 .xlsx）"))
+        if upload.size <= 4096:  # blank lines (and a byte-order mark) only: as empty as 0 bytes
+            head = upload.read()
+            upload.seek(0)
+            if not head.replace(b"\xef\xbb\xbf", b"").strip(b" \t\r\n,;"):
+                raise forms.ValidationError(_("选中的文件只有空行，没有表头和数据：请确认选的是导出的数据文件"))
         return upload
 
     def clean(self):

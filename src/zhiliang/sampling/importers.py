@@ -50,6 +50,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from zhiliang.core.choices import IdentifierScheme
 from zhiliang.core.identity import Identifier, orgcode_from_uscc
 from zhiliang.core.models import Region
@@ -70,7 +72,14 @@ from zhiliang.exchange.importing import (
     RowError,
     register,
 )
-from zhiliang.exchange.parsing import folded, parse_choice, parse_date, refuse_excel_number, split_list, text
+from zhiliang.exchange.parsing import (
+    folded,
+    parse_choice,
+    parse_date,
+    refuse_excel_number,
+    split_list,
+    text,
+)
 from zhiliang.exchange.readers import FileError, cell_text, is_empty
 
 from .choices import Conclusion, Level, Place, Source
@@ -192,11 +201,12 @@ class SamplingResultImporter(Importer):
     label = "抽查结果公告"
     columns = COLUMNS
     options = (
-        Option("level", "公告的抽查层级（未指定抽查计划时必填）",
-               choices=tuple(Level.values), metavar="LEVEL", label="抽查层级", choice_labels=tuple(str(lv.label) for lv in Level)),
-        Option("plan", "把结果归入这个抽查计划（计划编号）；不指定时按层级、年度和组织机关归入“公告导入”计划", metavar="CODE",
-               label="抽查计划编号"),
-        Option("organiser", "组织抽查的机关，如“湖北省市场监督管理局”（县级公告须写明县市区）", metavar="NAME", label="组织机关"),
+        Option("level", gettext_lazy("公告的抽查层级（未指定抽查计划时必填）"),
+               choices=tuple(Level.values), metavar="LEVEL", label=gettext_lazy("抽查层级"), choice_labels=tuple(lv.label for lv in Level)),
+        Option("plan", gettext_lazy("把结果归入这个抽查计划（计划编号）；不指定时按层级、年度和组织机关归入“公告导入”计划"), metavar="CODE",
+               label=gettext_lazy("抽查计划编号")),
+        Option("organiser", gettext_lazy("组织抽查的机关，如“湖北省市场监督管理局”（县级公告须写明县市区）"), metavar="NAME",
+               label=gettext_lazy("组织机关")),
     )
     field_columns: ClassVar[dict[str, str]] = {
         "product_name": "product_name", "trademark": "trademark", "model": "model", "standard": "standard", "batch_no": "batch",

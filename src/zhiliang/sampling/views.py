@@ -336,6 +336,12 @@ def plan_test_items(request, pk: int):
             else:
                 messages.success(request, _("已添加 %(n)s 个检验项目。") % {"n": len(rows)})
                 return redirect("sampling:plan-test-items", pk=plan.pk)
+        # the rows' columns run wider than the screen: say above the table what was refused, and where
+        problems = [f"{_('第 %(n)s 行') % {'n': i}}：{form.fields[name].label if name in form.fields else ''}{'：' if name in form.fields else ''}{error}"
+                    for i, form in enumerate(formset.forms, 1) for name, errors in form.errors.items() for error in errors]
+        problems += [str(e) for e in formset.non_form_errors()]
+        if problems:
+            messages.error(request, _("未保存：%(problems)s") % {"problems": "；".join(problems)})
         status = 400
     else:
         status = 200
@@ -772,7 +778,9 @@ class SampleActions:
         return any(v for v in vars(self).values())
 
 
-def sample_actions(sample: Sample, user) -> SampleActions:
+def sample_actions(sample: Sample, user, *, send_lab: str = "") -> SampleActions:
+    """The forms of the actions ``user`` may take on ``sample`` now; ``send_lab`` (a lab id) is
+    the lab chosen in a 送样 that was refused, preselected again with its reason box open."""
     acts = SampleActions()
     may_change = can(sample, user, "change")
     labs = lab_ids(user)
@@ -782,7 +790,7 @@ def sample_actions(sample: Sample, user) -> SampleActions:
     if may_change or can_attach(sample, user):
         acts.attach = AttachmentForm(auto_id="id_attach_%s")
     if staff and sample.status == SampleStatus.REGISTERED:
-        acts.send = SendForm(sample=sample, auto_id="id_send_%s")
+        acts.send = SendForm(sample=sample, auto_id="id_send_%s", initial={"lab": send_lab} if send_lab.isdigit() else None)
     if may_change and sample.status == SampleStatus.SENT and (acting_lab or staff):
         acts.receive = ReceiveForm(auto_id="id_receive_%s")
     first = next((r for r in sample.reports.all() if not r.is_retest), None)
@@ -860,7 +868,7 @@ def sample_detail(request, pk: int):
         "attachments": restrict(SampleAttachment.objects.filter(sample=sample), user),
         "reports": _reports(sample, user),
         "objection": objection, "rectification": rectification, "referral": referral,
-        "actions": sample_actions(sample, user),
+        "actions": sample_actions(sample, user, send_lab=request.GET.get("send_lab", "")),
         # links only where they lead: the task in the user's scope, the notice to whom the sample is not merely public
         "can_view_task": bool(sample.task_id) and restrict(SamplingTask.objects.filter(pk=sample.task_id), user).exists(),
         "can_view_notice": sample.conclusion != "" and in_own_scope(sample, user),
@@ -896,11 +904,14 @@ def sample_send(request, pk: int):
     reason = f"送样：样品 {sample.sample_no}"
     if form.is_valid() and form.assigned is not None and form.cleaned_data["lab"].pk != form.assigned.pk:
         reason += f"；改送其他检验机构的原因：{form.cleaned_data.get('lab_change_reason', '').strip()}"
-    run_action(request, form,
-               lambda d: sample_services.send_sample(actor=request.user, sample=sample, lab=d["lab"], on=d["on"],
-                                                     lab_change_reason=d.get("lab_change_reason", "")),
-               reason=reason, success=_("已登记送样。"))
-    return redirect("sampling:sample-detail", pk=sample.pk)
+    done = run_action(request, form,
+                      lambda d: sample_services.send_sample(actor=request.user, sample=sample, lab=d["lab"], on=d["on"],
+                                                            lab_change_reason=d.get("lab_change_reason", "")),
+                      reason=reason, success=_("已登记送样。"))
+    url = reverse("sampling:sample-detail", args=[sample.pk])
+    if not done and request.POST.get("lab", "").isdigit():  # back to the form with the lab that was chosen
+        url += f"?send_lab={request.POST['lab']}#send-form"
+    return redirect(url)
 
 
 @require_POST

@@ -109,6 +109,49 @@ class ModelSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
 
+class OwnRowsSerializerMixin:
+    """A row the reader sees only because it is public or shared (not their own:
+    ``restrict_q(..., own_scope_only=True)``) gives :attr:`open_fields` only, the others null —
+    what the public sees of it; the view (:class:`OwnRowsViewMixin`) says which rows are own."""
+
+    #: the fields of a row that is not the reader's own
+    open_fields: frozenset[str] = frozenset()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        own = self.context.get("own_ids")
+        if own is not None and instance.pk not in own:
+            for name in data:
+                if name not in self.open_fields:
+                    data[name] = None
+        return data
+
+
+class OwnRowsViewMixin:
+    """Tells the serializer which rows of the page (or the one object) are the user's own."""
+
+    def _own_ids(self, objs) -> set:
+        model = self.get_queryset().model
+        qs = model._base_manager.filter(pk__in=[o.pk for o in objs])
+        q = scoped.restrict_q(model, self.request.user, "view", own_scope_only=True)
+        return set((qs if q is None else qs.filter(q)).values_list("pk", flat=True))
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._own = self._own_ids(page if page is not None else queryset)
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        self._own = self._own_ids([obj])
+        return obj
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["own_ids"] = getattr(self, "_own", None)
+        return context
+
+
 class ScopedAutoSchema(AutoSchema):
     """Request body from ``write_serializer_class``, response from ``serializer_class``;
     the error responses (400/401/403/404) documented on every operation."""

@@ -22,9 +22,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from zhiliang.core.api.base import ModelSerializer, ScopedReadOnlyViewSet
+from zhiliang.core.api.base import ModelSerializer, OwnRowsSerializerMixin, OwnRowsViewMixin, ScopedReadOnlyViewSet
 from zhiliang.core.audit import mask_value
-from zhiliang.core.permissions import restrict_q
 from zhiliang.enterprises.api.views import IdLookupMixin
 from zhiliang.sampling.api.serializers import enum
 
@@ -61,7 +60,13 @@ class MaskedField(serializers.CharField):
 ALWAYS = frozenset({"id", *CreditFact.public_fields, "kind_label", "status", "publicity_over"})
 
 
-class CreditFactSerializer(ModelSerializer):
+class CreditFactSerializer(OwnRowsSerializerMixin, ModelSerializer):
+    """信用信息. A fact the reader sees only because it is public or shared with their
+    department gives its public fields; the others (record id, identity numbers, fields as
+    received, match) are null."""
+
+    open_fields = ALWAYS
+
     kind = enum(FactKind.choices, read_only=True, help_text="信息类别")
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="信息类别名称")
     source_department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="来源部门代码")
@@ -101,15 +106,6 @@ class CreditFactSerializer(ModelSerializer):
     def get_publicity_over(self, obj) -> bool:
         return publicity_over(obj)
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        own = self.context.get("own_ids")
-        if own is not None and instance.pk not in own:
-            for name in data:
-                if name not in ALWAYS:
-                    data[name] = None
-        return data
-
 
 @extend_schema_field({"type": "array", "items": {"type": "object", "additionalProperties": True},
                       "description": "分类依据：每条为一个计分指标（indicator、group、label、points、facts、rule、window/cap），"
@@ -141,34 +137,13 @@ def _views(summary: str):
 
 
 @_views("信用信息")
-class CreditFactViewSet(IdLookupMixin, ScopedReadOnlyViewSet):
+class CreditFactViewSet(OwnRowsViewMixin, IdLookupMixin, ScopedReadOnlyViewSet):
     """信用信息 — staff of the fact's county, its source department (and its lineage), the
     enterprise itself; others see what is public today (public fields only)."""
 
     queryset = CreditFact.objects.select_related("source_department", "region").order_by("-decided_on", "-pk")
     serializer_class = CreditFactSerializer
     filterset_class = CreditFactFilterSet
-
-    def _own_ids(self, objs) -> set[int]:
-        ids = [o.pk for o in objs]
-        qs = CreditFact._base_manager.filter(pk__in=ids)
-        q = restrict_q(CreditFact, self.request.user, "view", own_scope_only=True)
-        return set((qs if q is None else qs.filter(q)).values_list("pk", flat=True))
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        self._own = self._own_ids(page if page is not None else queryset)
-        return page
-
-    def get_object(self):
-        obj = super().get_object()
-        self._own = self._own_ids([obj])
-        return obj
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["own_ids"] = getattr(self, "_own", None)
-        return context
 
 
 @_views("信用风险分类结果")

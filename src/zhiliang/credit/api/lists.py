@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from zhiliang.core.api.base import ModelSerializer, ScopedReadOnlyViewSet
+from zhiliang.core.api.base import ModelSerializer, OwnRowsSerializerMixin, OwnRowsViewMixin, ScopedReadOnlyViewSet
 from zhiliang.core.filtersets import YearFilter
 from zhiliang.enterprises.api.views import IdLookupMixin
 from zhiliang.enterprises.filtersets import IdFilter, RegionCodeFilter, RegistryFilterSet
@@ -62,8 +62,12 @@ class PublicListEntrySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ListEntrySerializer(PublicListEntrySerializer):
-    """The whole entry, for staff and the enterprise itself."""
+class ListEntrySerializer(OwnRowsSerializerMixin, PublicListEntrySerializer):
+    """The whole entry, for staff and the enterprise itself; an entry the reader sees only as
+    published or shared (another county's, another department's, another enterprise's) gives
+    its public fields only — not the approval notes, the notice or a removal application."""
+
+    open_fields = frozenset(PublicListEntrySerializer.Meta.fields)
 
     deciding_region_code = serializers.CharField(source="deciding_region.code", read_only=True, help_text="作出决定的机关所在区划")
 
@@ -74,6 +78,8 @@ class ListEntrySerializer(PublicListEntrySerializer):
                   "notice_method", "publish_due", "fact", "removal_applied_on", "removal_application", "removed_on", "removal_way",
                   "removal_note")
         read_only_fields = fields
+        #: null in an entry the reader sees only as published or shared
+        extra_kwargs = {name: {"allow_null": True} for name in fields if name not in PublicListEntrySerializer.Meta.fields}
 
 
 class ListPublicationSerializer(ModelSerializer):
@@ -85,7 +91,7 @@ class ListPublicationSerializer(ModelSerializer):
 
 @extend_schema_view(list=extend_schema(summary="名单记录列表", tags=[TAG]),
                     retrieve=extend_schema(summary="名单记录详情", tags=[TAG], parameters=[ID_PARAM]))
-class ListEntryViewSet(IdLookupMixin, ScopedReadOnlyViewSet):
+class ListEntryViewSet(OwnRowsViewMixin, IdLookupMixin, ScopedReadOnlyViewSet):
     """列入名单记录 — published entries are public; the rest within the user's scope."""
 
     public = True

@@ -97,11 +97,14 @@ def _read(upload, field: str, label: str) -> tuple[str, bytes] | None:
 
 
 def _store(obj, field: str, read: tuple[str, bytes] | None) -> str:
-    """Save the file into ``obj.<field>`` (not the row) and return its SHA-256 ("" without file)."""
+    """Save the file into ``obj.<field>`` (not the row), its name as uploaded into
+    ``obj.<field>_name`` (storage may rewrite it: blanks, a suffix for a name taken), and return
+    its SHA-256 ("" without file)."""
     if read is None:
         return ""
     name, content = read
     getattr(obj, field).save(name, ContentFile(content), save=False)
+    setattr(obj, f"{field}_name", name[:200])
     return hashlib.sha256(content).hexdigest()
 
 

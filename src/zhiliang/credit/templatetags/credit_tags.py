@@ -18,8 +18,8 @@ def until(value) -> str:
     return _("长期") if value == LONG_TERM else value.strftime("%Y-%m-%d")
 
 
-@register.filter
-def filename(stored) -> str:
-    """An uploaded file's own name (without the storage folder)."""
-    name = getattr(stored, "name", "") or ""
-    return name.rsplit("/", 1)[-1]
+@register.simple_tag
+def filename(obj, field: str) -> str:
+    """The name ``obj.<field>`` was uploaded with (``<field>_name``), else its stored name."""
+    given = getattr(obj, f"{field}_name", "")
+    return given or (getattr(getattr(obj, field), "name", "") or "").rsplit("/", 1)[-1]

@@ -216,6 +216,19 @@ def test_staff_grant_a_repair_on_its_page_and_the_fact_leaves_the_public_view(wo
     assert "信用修复后停止公示" in row and "data-expired" not in row
 
 
+def test_staff_see_and_download_a_file_under_the_name_it_was_uploaded_with(world, client):
+    """Storage rewrites names (blanks to _, a random suffix when the name is taken): staff read
+    缴款凭证_2025-10_DcpILL0.pdf for the enterprise's 缴款凭证 2025-10.pdf."""
+    objection(world.other_firm, world.other_fact, evidence=upload("缴款凭证 2025-10.pdf", b"%PDF-1.4 first"))
+    filed = objection(world.firm, world.fact, evidence=upload("缴款凭证 2025-10.pdf", b"%PDF-1.4 second"))
+    assert filed.evidence.name.rsplit("/", 1)[-1] != "缴款凭证 2025-10.pdf"  # what storage made of it
+    html = page(client, world.amr, reverse("credit:objection-detail", args=[filed.pk])).content.decode()
+    assert '>缴款凭证 2025-10.pdf</a>' in html
+    response = page(client, world.amr, reverse("credit:dispute-file", args=["objection", filed.pk, "evidence"]))
+    assert "filename*=utf-8''%E7%BC%B4%E6%AC%BE%E5%87%AD%E8%AF%81%202025-10.pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 second"
+
+
 def test_files_are_served_to_those_who_see_the_request_only(world, client):
     filed = objection(world.firm, world.fact, evidence=upload("复议决定书.pdf", b"%PDF-1.4 review decision"))
     applied = repair(world.firm, world.fact)

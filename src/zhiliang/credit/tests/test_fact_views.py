@@ -409,6 +409,7 @@ def test_the_upload_page_is_the_source_departments_not_a_countys(client, county_
 
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("penalties.csv", b"", "选中的文件是空的（0 字节）"),
+    ("penalties.csv", b"\xef\xbb\xbf\r\n,,,\r\n\r\n", "选中的文件只有空行，没有表头和数据"),
     ("处罚.xls", b"\xd0\xcf\x11\xe0 old excel", "旧的 .xls 请先在 Excel 中另存为 .xlsx"),
 ])
 def test_a_refused_upload_stays_on_the_credit_page_with_what_to_do(client, department_user, name, content, message):
@@ -428,7 +429,8 @@ def test_the_import_page_offers_only_the_kinds_the_user_may_import(client, count
     kinds = {c for c, _ in ImportForm(user=county_user).fields["kind"].choices}
     assert "penalties" not in kinds and "licences" not in kinds and "enterprises" in kinds
     assert {"penalties", "licences"} <= {c for c, _ in ImportForm(user=department_user).fields["kind"].choices}
-    assert 'value="penalties"' not in page(login(client, county_user), reverse("exchange:imports"))
+    html = page(login(client, county_user), reverse("exchange:imports"))
+    assert 'value="penalties"' not in html and 'name="option_source"' not in html  # nor the 双公示 kinds' option
 
 
 def test_department_staff_upload_a_penalty_file_and_read_the_row_report(client, world, department_user, django_capture_on_commit_callbacks):

@@ -256,3 +256,29 @@ def test_the_api_lists_published_entries_to_the_public_with_public_fields(world)
     staff = APIClient()
     staff.force_authenticate(make_user(Role.COUNTY_STAFF, region_code="420302"))
     assert len(staff.get(reverse("v1:credit-list-entry-list"), {"status": S.PROPOSED}).json()["results"]) == 1
+
+
+def test_a_published_entry_read_by_another_county_department_or_enterprise_gives_its_public_fields_only(world):
+    """Any signed-in account got every field of a published entry through the API — the
+    approval note, the notice, an enterprise's removal application. Only the entry's own
+    county, department and enterprise do; the others read what the public reads."""
+    from rest_framework.test import APIClient
+
+    published = published_entry(world, decided_on=D(2024, 9, 20), published_on=D(2024, 10, 21))
+    url = reverse("v1:credit-list-entry-detail", args=[published.pk])
+
+    def read(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.json()
+
+    own = read(make_user(Role.COUNTY_STAFF, region_code="420302"))
+    assert own["status"] == S.PUBLISHED and own["proposed_on"] is not None
+    for outsider in (make_user(Role.COUNTY_STAFF, region_code="420303"),
+                     make_user(Role.DEPARTMENT_STAFF, region_code="420300", department_code="sy-com"),
+                     make_user(Role.ENTERPRISE, organisation=world.zhangwan)):
+        theirs = read(outsider)
+        assert theirs["decision_no"] == published.decision_no and theirs["enterprise_uscc"] == world.maojian.uscc
+        assert (theirs["status"], theirs["proposed_on"], theirs["approval_note"], theirs["notice_method"]) == (None, None, None, None)

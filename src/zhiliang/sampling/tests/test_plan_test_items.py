@@ -224,3 +224,17 @@ def test_another_county_finds_nothing_and_the_auditor_may_only_look(draft, other
     assert watcher.post(remove_url(plan, runout)).status_code == 403
     assert watcher.post(edit_url(plan, runout), item_form(runout, limit_high="0.5")).status_code == 403
     assert TestItem.objects.get(pk=runout.pk).limit_high == runout.limit_high
+
+
+def test_a_refused_row_is_named_above_the_table(draft, county_user):
+    """The table is wider than the screen: a refused limit sat in a column out of sight and the
+    page seemed to do nothing. The refusal is said at the top, with the row and the column."""
+    plan, items = draft
+    category_pk = items["hardness"].category_id
+    data = {"item-TOTAL_FORMS": "3", "item-INITIAL_FORMS": "0", "item-MIN_NUM_FORMS": "0", "item-MAX_NUM_FORMS": "50",
+            "item-0-category": str(category_pk), "item-0-name": "铅含量", "item-0-direction": "max", "item-0-limit_high": "-5"}
+    response = login(county_user).post(reverse("sampling:plan-test-items", args=[plan.pk]), data)
+    assert response.status_code == 400
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith("未保存：第 1 行：上限：检验项目“铅含量”的上限不能为负数")
+    assert not TestItem.objects.filter(plan=plan, name="铅含量").exists()

@@ -139,6 +139,10 @@ def test_the_send_form_offers_the_reason_and_the_page_shows_it_once_sent(world, 
     response = client.post(send_url, {"lab": world.other_lab.pk, "on": "2024-04-11", "lab_change_reason": ""}, follow=True)
     assert any(m.startswith("未办理") and "须填写改送其他检验机构的原因" in m for m in messages_of(response))
     assert Sample.objects.get(pk=sample.pk).status == SampleStatus.REGISTERED
+    # back on the form with the lab that was chosen (its reason box open), not the assigned one again
+    assert response.redirect_chain[-1][0] == f"{url}?send_lab={world.other_lab.pk}#send-form"
+    html = response.content.decode()
+    assert f'<option value="{world.other_lab.pk}" selected>' in html and f'<option value="{world.lab.pk}" data-assigned="1">' in html
 
     response = client.post(send_url, {"lab": world.other_lab.pk, "on": "2024-04-11", "lab_change_reason": REASON}, follow=True)
     assert any("已登记送样" in m for m in messages_of(response))
