@@ -405,13 +405,17 @@ def _kind_of_columns(importer: Importer, headers: list[str]) -> Importer | None:
     """Another import kind that knows most of ``headers`` better than ``importer`` does (a
     licence file uploaded as penalties)."""
     keys = [header_key(h) for h in headers]
-    mine = sum(k in importer.lookup() for k in keys)
-    best, best_known = None, max(mine, len(keys) // 2)
+
+    def known_to(candidate: Importer) -> int:
+        lookup = candidate.lookup()
+        return sum(k in lookup for k in keys)
+
+    best, best_known = None, max(known_to(importer), len(keys) // 2)
     for kind, cls in sorted(importers().items()):
         if kind == importer.kind:
             continue
         other = cls()
-        known = sum(k in other.lookup() for k in keys)
+        known = known_to(other)
         if known > best_known:
             best, best_known = other, known
     return best
