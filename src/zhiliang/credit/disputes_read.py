@@ -24,13 +24,15 @@ from .models import FactObjection, RepairApplication
 _RELATED = ("fact", "enterprise", "region", "department")
 
 
-def deciders_q(user) -> Q | None:
+def deciders_q(user, department: str = "department") -> Q | None:
     """The requests ``user`` decides among those in its scope (``None``: all of them): the
     reviewing department decides (信息提供单位 for an objection, the deciding department for a
     repair) — its staff and its successor's; county staff (县市区市场监管人员, no department)
     those of the market-supervision line (the city bureau and its predecessors, in their region's
     scope), of a department seated in their region (the county's own bureau) or of none; the
-    city admin every one.  A county does not decide on another bureau's fact (安监, 环保 …)."""
+    city admin every one.  A county does not decide on another bureau's fact (安监, 环保 …).
+    ``department`` is the path to the reviewing department (``source_department`` for a fact
+    itself: who may revoke it)."""
     from zhiliang.core.models import Department
     from zhiliang.core.reference_data import MARKET_SUPERVISION_CODE
 
@@ -42,12 +44,13 @@ def deciders_q(user) -> Q | None:
         if m.role.name == Role.CITY_ADMIN:
             return None
         if m.department_id:
-            q |= Q(department__in=m.department.lineage_ids())
+            q |= Q(**{f"{department}__in": m.department.lineage_ids()})
         elif m.region_id:
             if market_supervision is None:
                 bureau = Department.objects.filter(code=MARKET_SUPERVISION_CODE).first()
                 market_supervision = bureau.lineage_ids() if bureau is not None else []
-            q |= Q(department__isnull=True) | Q(department__region=m.region_id) | Q(department__in=market_supervision)
+            q |= (Q(**{f"{department}__isnull": True}) | Q(**{f"{department}__region": m.region_id})
+                  | Q(**{f"{department}__in": market_supervision}))
     return q
 
 
@@ -55,6 +58,13 @@ def _decidable(queryset, user):
     q = deciders_q(user)
     qs = restrict(queryset, user, "change")
     return qs if q is None else qs.filter(q)
+
+
+def may_revoke(user, fact) -> bool:
+    """Whether ``user`` may record the revocation of ``fact``: who may change it and decides for
+    its source department (:func:`deciders_q`) — a county's staff not another bureau's fact."""
+    q = deciders_q(user, "source_department")
+    return can(fact, user, "change") and (q is None or type(fact)._base_manager.filter(q, pk=fact.pk).exists())
 
 
 def may_decide(user, obj) -> bool:

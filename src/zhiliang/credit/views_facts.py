@@ -38,7 +38,7 @@ from zhiliang.core.views import fetch, form_errors_message, history_rows, pagina
 from zhiliang.enterprises.models import Enterprise
 from zhiliang.enterprises.selectors import may_reveal
 
-from . import facts_read, selectors
+from . import disputes_read, facts_read, selectors
 from .choices import FactKind, FactStatus, MatchStatus, RiskClass
 from .filtersets import CreditFactUIFilterSet
 from .models import CreditFact, RiskAssessment
@@ -170,7 +170,7 @@ def fact_detail(request, pk: int):
         "history": list(zip(changes, history_rows(CreditFact, [c.diff for c in changes]), strict=True)),
         "publicity_over": facts_read.publicity_over(fact),
         "revoke_form": RevokeForm(initial={"on": timezone.localdate()}, auto_id="id_revoke_%s")
-        if may_change and fact.status != FactStatus.REVOKED else None,
+        if fact.status != FactStatus.REVOKED and disputes_read.may_revoke(user, fact) else None,
         "unmatch_form": ReasonForm(auto_id="id_unmatch_%s") if may_change and fact.match_status in fact_services.MATCHED else None,
         "in_queue": may_change and fact.match_status in (MatchStatus.CANDIDATE, MatchStatus.UNMATCHED),
         "assessment": _current_assessment(fact.enterprise, user) if fact.enterprise_id else None,

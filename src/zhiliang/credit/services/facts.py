@@ -52,7 +52,7 @@ from django.utils import timezone
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import codename, has_perm, recheck, require
 
-from zhiliang.core.actors import not_future
+from zhiliang.core.actors import is_user, not_future
 from .. import rules
 from ..choices import FactKind, FactStatus, MatchStatus, PartyKind, Procedure, Severity
 from ..matching import match_party, source_key_of
@@ -277,6 +277,11 @@ def revoke_fact(*, actor, fact: CreditFact, on: datetime.date) -> CreditFact:
     the fact leaves public view at once — within the 3 working days the rule allows — and
     stays visible to permitted staff with its history."""
     _require_staff_write(actor, fact, "change")
+    from ..disputes_read import may_revoke
+
+    if is_user(actor) and not may_revoke(actor, fact):
+        source = fact.source_department.name if fact.source_department_id else fact.source_name
+        raise PermissionDenied(f"该信用信息由“{source}”提供，撤销须由提供部门（或其承继单位）登记")
     if fact.status == FactStatus.REVOKED:
         raise ValidationError({"status": f"该信用信息已于 {fact.revoked_on:%Y-%m-%d} 撤销"})
     if fact.decided_on and on < fact.decided_on:

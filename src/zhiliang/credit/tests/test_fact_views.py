@@ -228,6 +228,23 @@ def test_revoke_from_the_page(client, world, county_user, other_county_user, dja
     assert any("已于" in m and "撤销" in m for m in messages_of(response))
 
 
+def test_a_county_does_not_revoke_another_bureaus_fact(client, world, county_user, department_user, django_capture_on_commit_callbacks):
+    """County staff of 茅箭区 could revoke the 商务局's penalty on a 茅箭 enterprise; revoking is
+    the source department's (as deciding an objection to it is): no form, and a POST is refused
+    naming the department. The market-supervision line's own facts they still revoke."""
+    theirs = recorded(django_capture_on_commit_callbacks, **penalty_fields(world.maojian, source_department=department("sy-com"),
+                                                                            source_record_id="十商罚〔2026〕1号", decision_no="十商罚〔2026〕1号"))
+    login(client, county_user)
+    assert 'id="revoke-form"' not in page(client, reverse("credit:fact-detail", args=[theirs.pk]))
+    response = client.post(reverse("credit:fact-revoke", args=[theirs.pk]), {"on": timezone.localdate().isoformat(), "reason": "x"}, follow=True)
+    assert any("该信用信息由“十堰市商务局”提供，撤销须由提供部门" in m for m in messages_of(response))
+    assert CreditFact.objects.get(pk=theirs.pk).status == FactStatus.ACTIVE
+    ours = recorded(django_capture_on_commit_callbacks, **penalty_fields(world.maojian))  # 市场监管局's
+    assert 'id="revoke-form"' in page(client, reverse("credit:fact-detail", args=[ours.pk]))
+    commerce = make_user(Role.DEPARTMENT_STAFF, region_code="420300", department_code="sy-com")
+    assert 'id="revoke-form"' in page(login(client, commerce), reverse("credit:fact-detail", args=[theirs.pk]))
+
+
 # --- the review queue ----------------------------------------------------------------------------------
 
 
