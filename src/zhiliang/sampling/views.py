@@ -337,8 +337,7 @@ def plan_test_items(request, pk: int):
                 messages.success(request, _("已添加 %(n)s 个检验项目。") % {"n": len(rows)})
                 return redirect("sampling:plan-test-items", pk=plan.pk)
         # the rows' columns run wider than the screen: say above the table what was refused, and where
-        problems = [f"{_('第 %(n)s 行') % {'n': i}}：{form.fields[name].label if name in form.fields else ''}{'：' if name in form.fields else ''}{error}"
-                    for i, form in enumerate(formset.forms, 1) for name, errors in form.errors.items() for error in errors]
+        problems = [f"{_('第 %(n)s 行') % {'n': i}}：{_form_message(form)}" for i, form in enumerate(formset.forms, 1) if form.errors]
         problems += [str(e) for e in formset.non_form_errors()]
         if problems:
             messages.error(request, _("未保存：%(problems)s") % {"problems": "；".join(problems)})
