@@ -31,7 +31,7 @@ database's credit facts, enterprises and domain events are **wiped**: use a dedi
    one statement (``credit.bulk``); one ``credit.facts_imported`` event; one transaction,
    committed;
 5. **the table's own cost**: the same facts written once more into ``credit_creditfact`` by
-   one ``INSERT … SELECT`` from the table itself (its 11 indexes and 5 foreign keys, nothing
+   one ``INSERT … SELECT`` from the table itself (its indexes and foreign keys, nothing
    else: no reading, checking or matching), rolled back — the ceiling of any import into
    this table;
 6. ``--anatomy``: the same facts into a fresh copy of the table with only its primary key and

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhiliang.core.models import DomainModel
+from zhiliang.core.models import DomainModel, InsertOrderIndex
 from zhiliang.core.permissions import Scope
 
 from .choices import (
@@ -56,6 +56,9 @@ class CreditFact(DomainModel):
     dropped); their identity numbers are personal data, never public."""
 
     kind = models.CharField("信息类别", max_length=20, choices=FactKind.choices)
+    #: the import or change that created the fact (``AuditedModel.created_in``), indexed by credit_fact_created_in
+    created_in = models.ForeignKey("core.ChangeSet", verbose_name="所属变更集", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
     # --- the source -----------------------------------------------------------------------
     source_department = models.ForeignKey("core.Department", verbose_name="来源部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_name = models.CharField("数据来源单位", max_length=100, blank=True)
@@ -100,7 +103,7 @@ class CreditFact(DomainModel):
     is_publishable = models.BooleanField("应予公示", default=True, help_text="简易程序、仅警告的处罚不公示")
     publish_due = models.DateField("应公示日期", null=True, blank=True)
     published_on = models.DateField("公示日期", null=True, blank=True)
-    publicity_ends_on = models.DateField("公示截止（当日起不再公示）", null=True, blank=True, db_index=True)
+    publicity_ends_on = models.DateField("公示截止（当日起不再公示）", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=FactStatus.choices, default=FactStatus.ACTIVE)
     revoked_on = models.DateField("撤销日期", null=True, blank=True)
     repaired_on = models.DateField("信用修复日期", null=True, blank=True)
@@ -131,13 +134,17 @@ class CreditFact(DomainModel):
         # a write-heavy table (双公示 imports of millions of rows): each index earns its place —
         # kind is the unique constraint's first column; no text-pattern (_like) indexes, which
         # equality lookups never use; partial indexes where most rows have nothing to find
-        # (most facts have no name-only candidate; the review queue holds unmatched organisations)
+        # (most facts have no name-only candidate; the review queue holds unmatched organisations);
+        # none on publicity_ends_on (public views reach facts through their enterprise, the staff
+        # "expired" filter within a region's)
         indexes = [
             models.Index(fields=["enterprise", "kind", "decided_on"], name="credit_fact_enterprise"),
             models.Index(fields=["candidate"], condition=Q(candidate__isnull=False), name="credit_fact_candidate"),
             models.Index(fields=["match_status", "-first_seen_at", "-id"], name="credit_fact_review_queue",
                          condition=Q(match_status__in=(MatchStatus.CANDIDATE, MatchStatus.UNMATCHED)) & ~Q(party_kind=PartyKind.NATURAL_PERSON)),
             models.Index(fields=["party_uscc"], name="credit_fact_party_uscc"),
+            # one import's facts (its event, its checks): change sets are numbered as they come
+            InsertOrderIndex(fields=["created_in"], name="credit_fact_created_in"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """core models. Each module holds one concern; all are re-exported here."""
 
 from .audit import ChangeSet, DomainEvent, EventDelivery, ObjectChange
-from .base import DomainModel
+from .base import DomainModel, InsertOrderIndex
 from .calendar import CalendarDay, CalendarYear
 from .identity import Membership, User
 from .regions import Department, Region
@@ -18,6 +18,7 @@ __all__ = [
     "DomainEvent",
     "DomainModel",
     "EventDelivery",
+    "InsertOrderIndex",
     "Membership",
     "ObjectChange",
     "Region",
