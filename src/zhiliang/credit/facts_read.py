@@ -48,6 +48,15 @@ def staff_facts(user, *, include_public: bool = False) -> QuerySet[CreditFact]:
     return qs if q is None else qs.filter(q)
 
 
+def with_own(facts: QuerySet[CreditFact], user) -> QuerySet[CreditFact]:
+    """``own`` on each fact: the user's own memberships cover it.  A fact seen only because it is
+    shared or public shows its public fields only (the list, the export, the API)."""
+    q = restrict_q(CreditFact, user, "view", own_scope_only=True)
+    if q is None:
+        return facts.annotate(own=Value(True, output_field=BooleanField()))
+    return facts.annotate(own=Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField()))
+
+
 def publicity_over(fact: CreditFact, today: datetime.date | None = None) -> bool:
     """已过公示期: the publicity end day has come (on the end day the fact leaves public view)."""
     today = today or timezone.localdate()
@@ -173,11 +182,8 @@ def export_rows(facts: QuerySet[CreditFact], user, limit: int):
     """One row per fact, in :data:`EXPORT_HEADER`'s order (no identity numbers, not even masked);
     a fact the user sees only because it is public gives its public fields only (as the API)."""
     today = timezone.localdate()
-    q = restrict_q(CreditFact, user, "view", own_scope_only=True)
-    if q is not None:
-        facts = facts.annotate(own=Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField()))
-    for f in facts[:limit].iterator(chunk_size=2000):
-        own = q is None or f.own
+    for f in with_own(facts, user)[:limit].iterator(chunk_size=2000):
+        own = f.own
         yield [
             f.pk, f.get_kind_display(), f.source_name or (f.source_department.name if f.source_department else f.source_key),
             f.source_record_id if own else "", f.party_name, f.get_party_kind_display() if own else "", f.party_uscc,

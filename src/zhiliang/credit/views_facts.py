@@ -117,7 +117,7 @@ def fact_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "credit/facts/fact_list.html", {
-        "page": paginate(request, results), "filterset": filterset, "include_public": include_public,
+        "page": paginate(request, facts_read.with_own(results, request.user)), "filterset": filterset, "include_public": include_public,
         "query": query.urlencode(), "today": timezone.localdate(),
         "can_review": has_perm(request.user, "credit.change_creditfact"),
     })

@@ -1643,10 +1643,12 @@ class Builder:
             if d.place == "online":
                 svc.add_attachment(actor=actor, sample=sample, kind="page_capture", name=f"{sample.sample_no}-商品页面.html",
                                    content=self.page_capture(sample).encode("utf-8"), description="下单时的商品页面截图（存档）")
-                svc.add_attachment(actor=actor, sample=sample, kind="purchase", name=f"{sample.sample_no}-订单.txt",
-                                   content=f"平台：{sample.platform}\n网店：{sample.shop}\n订单号：{sample.order_no}\n"
-                                           f"下单日期：{day:%Y-%m-%d}\n实付金额：{sample.price_paid} 元\n".encode(),
-                                   description="购样订单及付款凭证")
+                svc.add_attachment(actor=actor, sample=sample, kind="purchase", name=f"{sample.sample_no}-订单.html",
+                                   content=(f"<!doctype html><meta charset=utf-8><title>订单详情 {sample.order_no}</title>"
+                                            f"<p>平台：{sample.platform}</p><p>网店：{sample.shop}</p><p>订单号：{sample.order_no}</p>"
+                                            f"<p>下单日期：{day:%Y-%m-%d}</p><p>实付金额：{sample.price_paid} 元</p>"
+                                            "<p>（演示数据：订单页面存档）</p>").encode(),
+                                   description="购样订单及付款凭证（订单页面）")
         self.counts["samples_living"] += 1
         on = when("send")
         if on is None or lab is None:

@@ -18,6 +18,7 @@ from django_filters import ChoiceFilter
 from zhiliang.core.forms import DateInput
 from zhiliang.core.models import Department, Region
 from zhiliang.core.permissions import codename, memberships, restrict, role_permissions
+from zhiliang.core.uploads import ACCEPTED_ATTACHMENTS
 from zhiliang.enterprises.filtersets import category_ancestor_ids
 from zhiliang.enterprises.forms import CategoryChoiceFilter, RegionChoiceFilter, _UIFilterSet, category_choices
 from zhiliang.enterprises.models import Enterprise, Inspector, ProductCategory, TestingAgency
@@ -404,7 +405,8 @@ def initial_from_task(task) -> dict:
 
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("附件类型"), choices=SampleAttachment.KINDS)
-    file = forms.FileField(label=_("文件"))
+    file = forms.FileField(label=_("文件"), help_text=_("PDF、JPG、PNG、电子发票 OFD，或浏览器保存的网页（HTML、MHT）"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_ATTACHMENTS)}))
     description = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def clean_file(self):

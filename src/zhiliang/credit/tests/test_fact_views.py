@@ -199,11 +199,25 @@ def test_a_fact_visible_only_because_it_is_public_shows_only_its_public_fields(
     rows = list(csv.reader(io.StringIO(client.get(reverse("credit:fact-export", args=["csv"]), {"all": "1"}).content.decode("utf-8-sig"))))
     [row] = [r for r in rows[1:] if r[0] == str(fact.pk)]
     assert (row[3], row[7], row[9], row[10]) == ("", "", "", fact.decision_no)  # record id, match, region blank; 文号 public
+    # the list, as the export: the row's region and match blank
+    listed = page(client, reverse("credit:fact-list") + "?all=1")
+    cells = _row_cells(listed, fact.pk)
+    assert fact.decision_no in cells[2] and cells[5:7] == ["—", "—"], cells
     html = page(login(client, county_user), url)
     assert 'id="public-only"' not in html and "CF-SECRET-1" in html and 'id="history"' in html
     rows = list(csv.reader(io.StringIO(client.get(reverse("credit:fact-export", args=["csv"])).content.decode("utf-8-sig"))))
     [row] = [r for r in rows[1:] if r[0] == str(fact.pk)]
     assert (row[3], row[9]) == ("CF-SECRET-1", world.maojian.region.name)
+    cells = _row_cells(page(client, reverse("credit:fact-list")), fact.pk)
+    assert cells[5] == world.maojian.region.name and cells[6] == "按统一社会信用代码匹配", cells
+
+
+def _row_cells(html: str, pk: int) -> list[str]:
+    """The text of each cell of the fact list's row for fact ``pk``."""
+    import re
+
+    row = re.search(rf'<tr data-fact="{pk}">(.*?)</tr>', html, re.S).group(1)
+    return [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
 def test_revoke_from_the_page(client, world, county_user, other_county_user, django_capture_on_commit_callbacks):

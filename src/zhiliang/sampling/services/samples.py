@@ -43,6 +43,7 @@ from zhiliang.core.choices import Role
 from zhiliang.core.events import emit, service
 from zhiliang.core.permissions import memberships, recheck
 from zhiliang.core.reference_data import CITY_CODE
+from zhiliang.core.uploads import ACCEPTED_ATTACHMENTS, HEAD_BYTES, document_problem
 from zhiliang.enterprises.models import ConflictOfInterest
 
 from .. import rules, selectors
@@ -431,7 +432,9 @@ def register_sample(*, actor, plan, sampled_on: datetime.date, product_name: str
 
 @service(event="sampling.attachment_added")
 def add_attachment(*, actor, sample: Sample, kind: str, name: str, content: bytes, description: str = "") -> SampleAttachment:
-    """Store a file (page capture, purchase record, photo, form, report scan) with its SHA-256."""
+    """Store a file (page capture, purchase record, photo, form, report scan) with its SHA-256:
+    a scan or document (``core.uploads.ACCEPTED_ATTACHMENTS``: PDF, JPG, PNG, an e-invoice's OFD,
+    a saved shop page), its extension matching its first bytes."""
     kinds = dict(SampleAttachment.KINDS)
     if kind not in kinds:
         raise ValidationError({"kind": f"附件类型“{kind}”无效，应为：{'、'.join(kinds.values())}"})
@@ -442,6 +445,8 @@ def add_attachment(*, actor, sample: Sample, kind: str, name: str, content: byte
         raise ValidationError({"file": f"文件“{name}”为空"})
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"file": f"文件“{name}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"})
+    if problem := document_problem(name, content[:HEAD_BYTES], ACCEPTED_ATTACHMENTS):
+        raise ValidationError({"file": problem})
     digest = hashlib.sha256(content).hexdigest()
     attachment = SampleAttachment(sample=sample, kind=kind, sha256=digest, description=_text(description))
     attachment.file.save(name, ContentFile(content), save=False)

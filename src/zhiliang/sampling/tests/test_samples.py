@@ -141,12 +141,35 @@ def test_online_sample_records_the_purchase(world):
     assert sample.producer_region.code == "X00000"
     with as_system():
         attachment = samples.add_attachment(actor=SYSTEM, sample=sample, kind="page_capture", name="../商品页面.png",
-                                            content=b"\x89PNG fake capture", description="下单时商品页面")
-    assert attachment.sha256 == hashlib.sha256(b"\x89PNG fake capture").hexdigest()
-    assert attachment.file.read() == b"\x89PNG fake capture"
+                                            content=b"\x89PNG\r\n\x1a\n fake capture", description="下单时商品页面")
+    assert attachment.sha256 == hashlib.sha256(b"\x89PNG\r\n\x1a\n fake capture").hexdigest()
+    assert attachment.file.read() == b"\x89PNG\r\n\x1a\n fake capture"
     assert "/" not in attachment.file.name.split("sampling/attachments/")[1].split("/", 1)[1]
     with as_system(), pytest.raises(ValidationError, match="附件类型“video”无效"):
         samples.add_attachment(actor=SYSTEM, sample=sample, kind="video", name="a.mp4", content=b"x")
+
+
+@pytest.mark.parametrize(("name", "content", "refused"), [
+    ("商品页面.html", "<!doctype html><title>刹车片</title>".encode(), ""),
+    ("商品页面.mhtml", b"From: <Saved by Blink>\r\nMIME-Version: 1.0", ""),
+    ("电子发票.ofd", b"PK\x03\x04\x14\x00OFD.xml", ""),
+    ("订单.jpeg", b"\xff\xd8\xff\xe0 scan", ""),
+    ("安装程序.exe", b"MZ\x90\x00\x03", "只能上传 PDF、JPG、PNG、OFD、HTML 或 MHT 文件（“安装程序.exe”不是）"),
+    ("商品页面.html", b"MZ\x90\x00\x03\x00\x00\x00", "“商品页面.html”的内容不是 HTML 文件（可能改过扩展名）"),
+    ("发票.pdf", b"PK\x03\x04", "“发票.pdf”的内容不是 PDF 文件"),
+])
+def test_a_samples_attachment_is_a_scan_a_document_or_a_saved_page(world, name, content, refused):
+    """Staff open what is attached to a sample: a program renamed 商品页面.html is refused before
+    anyone downloads it, and nothing is stored."""
+    sample = register(world)
+    with as_system():
+        if not refused:
+            attachment = samples.add_attachment(actor=SYSTEM, sample=sample, kind="purchase", name=name, content=content)
+            assert attachment.file.read() == content
+            return
+        with pytest.raises(ValidationError, match=refused):
+            samples.add_attachment(actor=SYSTEM, sample=sample, kind="purchase", name=name, content=content)
+    assert not sample.attachments.exists()
 
 
 def test_the_ban_is_checked_again_on_site(world):
@@ -184,10 +207,10 @@ def test_custody_goes_to_an_accredited_lab_and_only_that_lab_receives(world):
             samples.receive_sample(actor=lab, sample=sample, on=D(2024, 4, 10))
         samples.receive_sample(actor=lab, sample=sample, on=D(2024, 4, 12), condition="封条完好")
         # the lab adds its scans to the samples sent to it; the enterprise only reads them
-        samples.add_attachment(actor=lab, sample=sample, kind="report", name="原始记录.pdf", content=b"%PDF records")
+        samples.add_attachment(actor=lab, sample=sample, kind="report", name="原始记录.pdf", content=b"%PDF-1.4 records")
     company = world.user("maojian")
     with acting(company), pytest.raises(PermissionDenied):
-        samples.add_attachment(actor=company, sample=sample, kind="other", name="说明.txt", content=b"text")
+        samples.add_attachment(actor=company, sample=sample, kind="other", name="说明.pdf", content=b"%PDF-1.4 text")
     assert sample.attachments.count() == 1
     sample.refresh_from_db()
     assert (sample.status, sample.sent_on, sample.received_on, sample.received_condition) == (SampleStatus.RECEIVED, D(2024, 4, 11),

@@ -371,6 +371,10 @@ def test_attachments_are_uploaded_and_downloaded_within_the_scope(client, world,
     sample = register(world, plan=online, place="online", platform="示例商城", shop="精工旗舰店", order_no="T2024041000001",
                       sampled_on=D(2024, 11, 20))
     login(client, county_user)
+    disguised = SimpleUploadedFile("页面截图.html", b"MZ\x90\x00\x03\x00\x00\x00", content_type="text/html")
+    response = client.post(reverse("sampling:sample-attach", args=[sample.pk]), {"kind": "page_capture", "file": disguised}, follow=True)
+    assert any("“页面截图.html”的内容不是 HTML 文件（可能改过扩展名）" in m for m in messages_of(response)), messages_of(response)
+    assert not sample.attachments.exists()
     upload = SimpleUploadedFile("页面截图.png", b"\x89PNG\r\n\x1a\n fake", content_type="image/png")
     response = client.post(reverse("sampling:sample-attach", args=[sample.pk]), {"kind": "page_capture", "file": upload,
                                                                                   "description": "商品页面"}, follow=True)
