@@ -23,6 +23,13 @@ from .models import Objection, Quota, Rectification, Referral, Sample
 SAMPLE_RELATED = ("plan", "region", "category", "producer", "producer_region", "sampled_unit", "lab")
 
 
+def is_sampling_admin(actor) -> bool:
+    """SYSTEM, a superuser or the city admin: may act in a lab's stead (receipt, reports)."""
+    from zhiliang.core.actors import is_user
+
+    return not is_user(actor) or actor.is_superuser or any(m.role.name == Role.CITY_ADMIN for m in memberships(actor))
+
+
 def samples_for(user, action: str = "view") -> QuerySet[Sample]:
     """The samples ``user`` may see (county staff: their county's; department staff: their
     department's plans; a lab: those sent to it; an enterprise: its own, as producer or

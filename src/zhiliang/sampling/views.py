@@ -790,7 +790,7 @@ def sample_actions(sample: Sample, user, *, send_lab: str = "") -> SampleActions
         acts.attach = AttachmentForm(auto_id="id_attach_%s")
     if staff and sample.status == SampleStatus.REGISTERED:
         acts.send = SendForm(sample=sample, auto_id="id_send_%s", initial={"lab": send_lab} if send_lab.isdigit() else None)
-    if may_change and sample.status == SampleStatus.SENT and (acting_lab or staff):
+    if may_change and sample.status == SampleStatus.SENT and (acting_lab or selectors.is_sampling_admin(user)):  # the lab receives (or the city admin)
         acts.receive = ReceiveForm(auto_id="id_receive_%s")
     first = next((r for r in sample.reports.all() if not r.is_retest), None)
     retest = next((r for r in sample.reports.all() if r.is_retest), None)

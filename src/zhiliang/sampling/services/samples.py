@@ -87,9 +87,6 @@ def _roles(actor) -> set[str]:
     return {m.role.name for m in memberships(actor)}
 
 
-def _is_admin(actor) -> bool:
-    """SYSTEM, a superuser or the city admin."""
-    return not is_user(actor) or actor.is_superuser or Role.CITY_ADMIN in _roles(actor)
 
 
 def _require_staff(actor, what: str) -> None:
@@ -108,7 +105,7 @@ def _acts_for_lab(actor, lab) -> bool:
 
 def _require_lab(actor, lab, what: str) -> None:
     """The lab's own accounts act on its samples (the city admin and SYSTEM may too)."""
-    if not _is_admin(actor) and not _acts_for_lab(actor, lab):
+    if not selectors.is_sampling_admin(actor) and not _acts_for_lab(actor, lab):
         raise PermissionDenied(f"只有承检机构本机构的账号可以{what}")
 
 
@@ -497,7 +494,7 @@ def receive_sample(*, actor, sample: Sample, on: datetime.date, condition: str =
     """The lab the sample was sent to receives it and records its condition (seal intact …)."""
     if sample.status != SampleStatus.SENT:
         raise ValidationError(f"样品 {sample.sample_no} {sample.get_status_display()}，不是待收样状态")
-    if not _is_admin(actor) and not _acts_for_lab(actor, sample.lab):
+    if not selectors.is_sampling_admin(actor) and not _acts_for_lab(actor, sample.lab):
         if Role.LAB in _roles(actor):
             raise PermissionDenied("该样品未送往本机构，不能收样")
         raise PermissionDenied(f"收样须由承检机构“{sample.lab}”的账号登记")

@@ -317,6 +317,8 @@ def test_a_lab_sees_only_the_samples_sent_to_it_receives_and_reports(client, wor
     assert any("已登记送样" in m for m in messages_of(response))
     with as_system():
         samples.send_sample(actor=SYSTEM, sample=other, lab=world.other_lab, on=D(2024, 4, 11))
+    # receipt is the lab's to record (the service refuses county staff): no form for them
+    assert 'id="receive-form"' not in text(page(client, reverse("sampling:sample-detail", args=[sample.pk])))
 
     lab = login(client, world.user("lab"))
     listed = {s.pk for s in page(lab, reverse("sampling:sample-list")).context["page"]}
