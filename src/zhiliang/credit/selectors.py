@@ -65,15 +65,15 @@ def _is_public_expr():
 def profile_audience(enterprise, user, *, public: bool) -> str:
     """``"public"``, ``"enterprise"`` (an enterprise account of this enterprise, not staff) or
     ``"staff"``."""
-    from zhiliang.core.permissions import is_staff_user, memberships
+    from zhiliang.core.permissions import is_staff_user
 
     if public or user is None or not getattr(user, "is_authenticated", False):
         return "public"
     if getattr(user, "is_superuser", False) or is_staff_user(user):
         return "staff"
-    own = any(m.role.name == "enterprise" and m.organisation_type_id and m.organisation_type.model == "enterprise"
-              and str(m.organisation_id) == str(enterprise.pk) for m in memberships(user))
-    return "enterprise" if own else "public"
+    from zhiliang.enterprises.selectors import own_enterprise_ids
+
+    return "enterprise" if enterprise.pk in own_enterprise_ids(user) else "public"
 
 
 def _enterprise_facts(enterprise) -> dict:

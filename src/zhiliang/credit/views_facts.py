@@ -31,6 +31,7 @@ from zhiliang.core.permissions import (
     can,
     has_perm,
     in_own_scope,
+    is_staff_user,
     memberships,
     restrict,
 )
@@ -297,6 +298,8 @@ def _assessment_page(request, assessment: RiskAssessment):
         "rows": facts_read.explanation_rows(assessment, request.user),
         "history": facts_read.enterprise_history(assessment, request.user),
         "class_labels": dict(RiskClass.choices),
+        # the registry's staff page for staff; an enterprise account reads its own on the public page (decision D14)
+        "staff_page": request.user.is_superuser or is_staff_user(request.user),
     })
 
 

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from zhiliang.core.forms import DateInput
 from zhiliang.core.models import Department
 from zhiliang.core.permissions import can, get_for_user, has_perm, restrict
-from zhiliang.core.views import apply_errors, fetch, paginate, public_throttle, require_perm, web_context
+from zhiliang.core.views import apply_errors, fetch, paginate, public_throttle, require_perm, staff_required, web_context
 
 from . import measures_read
 from .choices import CaseStatus, FeedbackOutcome, MeasureKind, MeasureTrigger
@@ -178,6 +178,7 @@ def measure_edit(request, pk: int):
 # --- cases ---------------------------------------------------------------------------------------------------
 
 
+@staff_required  # an enterprise reads the measures applied to it on its credit page
 @require_perm(CASE_PERMISSION)
 def case_inbox(request):
     """联合奖惩任务: the cases the user's department executes (a county's staff: its county's),
@@ -206,18 +207,20 @@ def _case_page(request, case: MeasureCase, form: FeedbackForm | None = None, sta
     if form is None and may_feedback:
         form = FeedbackForm(initial={"occurred_on": timezone.localdate()})
     return render(request, "credit/measures/case_detail.html", {
-        "case": case, "feedback": case.feedback.select_related("reported_by").order_by("-occurred_on", "-pk"),
+        "case": case, "feedback": restrict(case.feedback.select_related("reported_by"), request.user, "view").order_by("-occurred_on", "-pk"),
         "form": form if may_feedback else None, "days_overdue": measures_read.overdue_days(case),
         "list_entry_url": list_entry_url(case),
     }, status=status)
 
 
+@staff_required  # an enterprise reads the measures applied to it on its credit page
 @require_perm(CASE_PERMISSION)
 def case_detail(request, pk: int):
     return _case_page(request, _fetch_case(request, pk))
 
 
 @require_POST
+@staff_required
 @require_perm(CASE_PERMISSION)
 def case_feedback(request, pk: int):
     """执行反馈: the executing department reports what it did (through ``services.measures.feedback``)."""
@@ -251,6 +254,7 @@ def _bar_chart(title: str, rows: list[dict]) -> dict:
     }
 
 
+@staff_required  # an enterprise reads the measures applied to it on its credit page
 @require_perm(CASE_PERMISSION)
 def case_statistics(request):
     """联合奖惩统计: per measure and per executing department, the cases opened in a period, fed

@@ -32,11 +32,12 @@ from django.views.decorators.http import require_POST
 from zhiliang.core import search as core_search
 from zhiliang.core.audit import audit_context
 from zhiliang.core.choices import ChangeSource
-from zhiliang.core.permissions import get_for_user, in_own_scope, memberships, restrict_q
+from zhiliang.core.permissions import get_for_user, in_own_scope, restrict_q
 from zhiliang.core.sections import render_sections
 from zhiliang.core.views import form_errors_message, public_throttle, staff_required, web_context
 from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.enterprises.models import Enterprise
+from zhiliang.enterprises.selectors import own_enterprise_ids
 
 from . import rules
 from .choices import ADVERSE_KINDS, ListEntryStatus, ListKind
@@ -173,9 +174,7 @@ def staff_report(request, pk: int):
 
 
 def _own_enterprises(user) -> list[Enterprise]:
-    ids = [int(m.organisation_id) for m in memberships(user) if m.role.name == "enterprise" and str(m.organisation_id).isdigit()
-           and m.organisation_type_id and m.organisation_type.model == "enterprise"]
-    return list(Enterprise.objects.filter(pk__in=ids).select_related("region").order_by("name"))
+    return list(Enterprise.objects.filter(pk__in=own_enterprise_ids(user)).select_related("region").order_by("name"))
 
 
 def _my_enterprise(request) -> tuple[Enterprise, list[Enterprise]]:

@@ -21,6 +21,16 @@ def user_region_ids(user) -> list[int] | None:
     return sorted(ids)
 
 
+def own_enterprise_ids(user) -> set[int]:
+    """The enterprises ``user``'s enterprise accounts stand for (memberships with the enterprise
+    role whose organisation is an enterprise)."""
+    from zhiliang.core.choices import Role
+
+    return {int(m.organisation_id) for m in memberships(user)
+            if m.role.name == Role.ENTERPRISE and m.organisation_type_id and m.organisation_type.model == "enterprise"
+            and str(m.organisation_id).isdigit()}
+
+
 def may_reveal(obj, user) -> bool:
     """Show the reveal button for ``obj``'s personal fields exactly when
     ``core.services.reveal_personal_data`` would allow it: the user holds

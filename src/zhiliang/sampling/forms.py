@@ -486,9 +486,13 @@ class ReportForm(forms.Form):
         self.rows = []
         for item in self.items:
             name = f"m_{item.pk}"
-            help_text = _("填写“符合”或“不符合”") if item.direction == Direction.QUALITATIVE else item.unit
-            self.fields[name] = forms.CharField(label=item.name, max_length=60, initial=measured.get(item.pk), help_text=help_text,
-                                                widget=forms.TextInput(attrs={"size": 10}))
+            if item.direction == Direction.QUALITATIVE:  # 符合 or 不符合, chosen (a value saved as 合格/不合格 stays one of the choices)
+                saved = measured.get(item.pk)
+                choices = [("", "—"), ("符合", _("符合")), ("不符合", _("不符合"))] + ([(saved, saved)] if saved and saved not in ("符合", "不符合") else [])
+                widget = forms.Select(choices=choices)
+            else:
+                widget = forms.TextInput(attrs={"size": 10, "inputmode": "decimal"})
+            self.fields[name] = forms.CharField(label=item.name, max_length=60, initial=measured.get(item.pk), help_text=item.unit, widget=widget)
             self.rows.append((item, self[name]))
 
     def clean(self):

@@ -45,6 +45,13 @@ def assigned_lab(sample: Sample):
     return sample.lab
 
 
+def original_lab(sample: Sample):
+    """The lab the sample was sent to first: ``Sample.lab`` becomes the re-test lab when an
+    objection is accepted, the first report keeps who tested it."""
+    first = sample.reports.filter(is_retest=False).select_related("lab").first()
+    return first.lab if first is not None else sample.lab
+
+
 def retest_deadline_of(sample: Sample) -> datetime.date | None:
     """The last day to apply for a re-test (None while the result is not served)."""
     if sample.served_on is None:

@@ -862,7 +862,7 @@ def sample_detail(request, pk: int):
     rectification = restrict(Rectification.objects.filter(sample=sample), user).first()
     referral = restrict(Referral.objects.filter(sample=sample), user).first()
     return render(request, "sampling/staff/sample_detail.html", {
-        "sample": sample,
+        "sample": sample, "original_lab": selectors.original_lab(sample),
         "inspectors": sample.sampled_by.order_by("name") if has_perm(user, "enterprises.view_inspector") else [],
         "attachments": restrict(SampleAttachment.objects.filter(sample=sample), user),
         "reports": _reports(sample, user),
@@ -1302,7 +1302,7 @@ def my_sample_detail(request, pk: int):
         elif can_file_objection(request.user):
             form = ObjectionForm()
     return render(request, "sampling/staff/my_sample_detail.html", {
-        "sample": sample, "notified": notified, "reports": _reports(sample, request.user) if notified else [],
+        "sample": sample, "original_lab": selectors.original_lab(sample), "notified": notified, "reports": _reports(sample, request.user) if notified else [],
         "objection": objection, "deadline": deadline, "form": form, "refused": refused, "today": today(),
         "rectification": Rectification.objects.filter(sample=sample).first(),
     })
@@ -1331,8 +1331,8 @@ def my_sample_objection(request, pk: int):
             messages.success(request, _("已提交复检申请，组织抽查的部门将作出处理。"))
             return redirect("sampling:my-sample-detail", pk=sample.pk)
     return render(request, "sampling/staff/my_sample_detail.html", {
-        "sample": sample, "notified": sample.notified_on is not None, "reports": _reports(sample, request.user),
-        "objection": None, "deadline": objection_deadline(sample), "form": form, "refused": "", "today": today(),
+        "sample": sample, "original_lab": selectors.original_lab(sample), "notified": sample.notified_on is not None,
+        "reports": _reports(sample, request.user), "objection": None, "deadline": objection_deadline(sample), "form": form, "refused": "", "today": today(),
     }, status=400)
 
 

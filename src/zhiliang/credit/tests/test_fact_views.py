@@ -9,6 +9,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -214,8 +215,6 @@ def test_a_fact_visible_only_because_it_is_public_shows_only_its_public_fields(
 
 def _row_cells(html: str, pk: int) -> list[str]:
     """The text of each cell of the fact list's row for fact ``pk``."""
-    import re
-
     row = re.search(rf'<tr data-fact="{pk}">(.*?)</tr>', html, re.S).group(1)
     return [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
@@ -385,8 +384,15 @@ def test_the_class_page_lists_the_facts_that_produced_the_class(client, world, c
     assert assessment.get_risk_class_display() in html and 'data-indicator="penalty_serious"' in html
     # the enterprise with no class: 404, and another county's class: 404
     assert client.get(reverse("credit:enterprise-class", args=[world.zhangwan.pk])).status_code == 404
+    assert f'href="{reverse("enterprises:enterprise-detail", args=[world.maojian.pk])}"' in html  # staff: the registry's page
     login(client, other_county_user)
     assert client.get(reverse("credit:assessment-detail", args=[assessment.pk])).status_code == 404
+    # the enterprise's own account: its class, linking to the page it may open (its public page, D14)
+    firm = make_user(Role.ENTERPRISE, organisation=world.maojian)
+    html = page(login(client, firm), reverse("credit:assessment-detail", args=[assessment.pk]))
+    enterprise_link = re.search(r'<dt>企业</dt><dd><a href="([^"]+)"', html).group(1)
+    assert enterprise_link == reverse("enterprises:public-enterprise", args=[world.maojian.pk])
+    assert client.get(enterprise_link).status_code == 200
 
 
 def test_the_overview_counts_classes_per_region_within_scope(client, world, county_user, department_user, django_capture_on_commit_callbacks):

@@ -80,6 +80,22 @@ def test_the_case_page_takes_feedback_from_the_executing_department(world, clien
     assert "十堰市2024年办公设备采购项目" in html and "已限制/不予办理" in html
 
 
+def test_the_enterprise_reads_its_measures_on_its_credit_page_not_the_departments_work(world, client):
+    """The cases are the executing departments' work: the enterprise account gets 403 on those
+    pages, and its credit page names the measure without the department's feedback or who gave it."""
+    target = case("LHCJ-SL-01")
+    signed_in(client, staff("sy-finance")).post(reverse("credit:case-feedback", args=[target.pk]), {
+        "outcome": "restricted", "matter": "十堰市2024年办公设备采购项目", "occurred_on": "2024-10-15", "note": "投标被否决（内部说明）"})
+    county = signed_in(client, make_user(Role.COUNTY_STAFF, region_code="420302"))
+    assert "投标被否决（内部说明）" in county.get(reverse("credit:case-detail", args=[target.pk])).content.decode()  # a county reads it
+    firm = signed_in(client, make_user(Role.ENTERPRISE, organisation=world.maojian))
+    for url in (reverse("credit:case-inbox"), reverse("credit:case-detail", args=[target.pk]), reverse("credit:case-statistics")):
+        assert firm.get(url).status_code == 403, url
+    assert firm.post(reverse("credit:case-feedback", args=[target.pk]), {"outcome": "normal", "occurred_on": "2024-10-15"}).status_code == 403
+    html = firm.get(reverse("credit:my-credit")).content.decode()
+    assert "LHCJ-SL-01" in html and "投标被否决" not in html and "办公设备采购项目" not in html
+
+
 def test_a_wrong_feedback_is_shown_on_the_form(world, client):
     target = case("LHCJ-SL-01")
     response = signed_in(client, staff("sy-finance")).post(reverse("credit:case-feedback", args=[target.pk]),

@@ -336,6 +336,9 @@ def test_a_lab_sees_only_the_samples_sent_to_it_receives_and_reports(client, wor
     assert "硬度" in html and "标志" in html and "径向跳动" in html and "菌落总数" not in html
     assert 'name="conclusion"' not in html
     items = world.items
+    # a pass/fail item is chosen (符合/不符合), a measured one typed as a number
+    assert re.search(rf'<select name="m_{items["marking"].pk}"[^>]*>.*?<option value="符合">.*?<option value="不符合">', html, re.S)
+    assert re.search(rf'<input type="text" name="m_{items["hardness"].pk}"[^>]*inputmode="decimal"', html)
     response = lab.post(reverse("sampling:report-edit", args=[sample.pk]), {
         "report_no": "BG-2024-0001", "tested_on": "2024-04-20", "note": "",
         f"m_{items['hardness'].pk}": "262", f"m_{items['marking'].pk}": "符合", f"m_{items['runout'].pk}": "0.02",
@@ -469,6 +472,11 @@ def test_staff_notify_decide_the_objection_and_the_retest_replaces_the_result(cl
                 {"accept": "yes", "on": today.isoformat(), "retest_lab": world.other_lab.pk, "note": "受理"})
     objection.refresh_from_db()
     assert objection.status == "accepted" and objection.retest_lab == world.other_lab
+    # the custody still names the lab the sample went to; the enterprise sees both labs
+    html = text(page(client, reverse("sampling:sample-detail", args=[sample.pk])))
+    assert f"→ {world.lab.name}" in html and f"→ {world.other_lab.name}" not in html
+    html = text(page(login(client, company), reverse("sampling:my-sample-detail", args=[sample.pk])))
+    assert re.search(rf"承检机构</dt>\s*<dd>{world.lab.name}</dd>", html) and f'<dd id="retest-lab">{world.other_lab.name}</dd>' in html
 
     retest_lab = login(client, world.user("other_lab"))
     html = text(page(retest_lab, reverse("sampling:sample-detail", args=[sample.pk])))
