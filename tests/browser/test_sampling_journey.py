@@ -145,10 +145,12 @@ def test_plan_draw_sampling_report_objection_bulletin(page, live_server, county_
     with page.expect_navigation():
         page.click("#enter-report")
     page.fill("#id_report_no", "SYZJ-2024-0815")
-    inputs = page.locator("table.result-rows input[type=text]")
-    assert inputs.count() == 2
+    inputs = page.locator("table.result-rows input[type=text]")  # the measured item
+    assert inputs.count() == 1
     inputs.nth(0).fill("262")
-    inputs.nth(1).fill("符合")
+    choices = page.locator("table.result-rows select")  # the pass/fail item: 符合 or 不符合
+    assert choices.count() == 1
+    choices.nth(0).select_option("符合")
     submit(page, "#report-form")
     assert page.locator("#derived-conclusion").inner_text() == "不合格"
     screenshot(page, "46-sampling-lab-report")
