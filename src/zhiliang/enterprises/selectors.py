@@ -21,14 +21,30 @@ def user_region_ids(user) -> list[int] | None:
     return sorted(ids)
 
 
+def _organisations(user, role: str, model) -> set[int]:
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType.objects.get_for_model(model)
+    return {int(m.organisation_id) for m in memberships(user)
+            if m.role.name == role and m.organisation_type_id == kind.pk and str(m.organisation_id).isdigit()}
+
+
 def own_enterprise_ids(user) -> set[int]:
-    """The enterprises ``user``'s enterprise accounts stand for (memberships with the enterprise
-    role whose organisation is an enterprise)."""
+    """The enterprises ``user`` acts for (enterprise accounts)."""
     from zhiliang.core.choices import Role
 
-    return {int(m.organisation_id) for m in memberships(user)
-            if m.role.name == Role.ENTERPRISE and m.organisation_type_id and m.organisation_type.model == "enterprise"
-            and str(m.organisation_id).isdigit()}
+    from .models import Enterprise
+
+    return _organisations(user, Role.ENTERPRISE, Enterprise)
+
+
+def own_lab_ids(user) -> set[int]:
+    """The testing agencies ``user`` acts for (lab accounts)."""
+    from zhiliang.core.choices import Role
+
+    from .models import TestingAgency
+
+    return _organisations(user, Role.LAB, TestingAgency)
 
 
 def may_reveal(obj, user) -> bool:

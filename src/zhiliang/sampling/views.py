@@ -40,7 +40,8 @@ from zhiliang.core.permissions import (
 from zhiliang.core.views import apply_errors, fetch, form_errors_message, paginate, require_perm, staff_required, web_context
 from zhiliang.enterprises.filtersets import search_filter
 from zhiliang.core.models import Region
-from zhiliang.enterprises.models import Enterprise, ProductCategory, TestingAgency
+from zhiliang.enterprises.models import Enterprise, ProductCategory
+from zhiliang.enterprises.selectors import own_enterprise_ids, own_lab_ids
 
 from . import rules, selectors
 from .choices import (
@@ -154,26 +155,6 @@ def run_action(request, form, call, *, reason: str, success: str) -> bool:
 
 def is_auditor(user) -> bool:
     return bool(getattr(user, "is_superuser", False)) or any(m.role.name == Role.AUDITOR for m in memberships(user))
-
-
-def _organisations(user, role: str, model) -> set[int]:
-    from django.contrib.contenttypes.models import ContentType
-
-    kind = ContentType.objects.get_for_model(model)
-    return {
-        int(m.organisation_id) for m in memberships(user)
-        if m.role.name == role and m.organisation_type_id == kind.pk and str(m.organisation_id).isdigit()
-    }
-
-
-def lab_ids(user) -> set[int]:
-    """The testing agencies the user acts for (lab accounts)."""
-    return _organisations(user, Role.LAB, TestingAgency)
-
-
-def enterprise_ids(user) -> set[int]:
-    """The enterprises the user acts for (enterprise accounts)."""
-    return _organisations(user, Role.ENTERPRISE, Enterprise)
 
 
 def may_download_pool(draw: Draw, user) -> bool:
@@ -743,7 +724,7 @@ def sample_list(request):
     ``public=1`` also the published results of others.  An enterprise account is sent to its
     own results (``my-sample-list``)."""
     if not (request.user.is_superuser or is_staff_user(request.user)):
-        if enterprise_ids(request.user):
+        if own_enterprise_ids(request.user):
             return redirect("sampling:my-sample-list")
         raise PermissionDenied(_("您的角色无权访问此页面"))
     base = Sample.objects.select_related("plan", "region", "category", "lab")
@@ -753,8 +734,8 @@ def sample_list(request):
     results = filterset.qs if filterset.is_valid() else qs.none()
     return render(request, "sampling/staff/sample_list.html", {
         "page": paginate(request, results.order_by("-sampled_on", "-pk")), "filterset": filterset,
-        "include_public": include_public, "is_lab": bool(lab_ids(request.user)),
-        "can_register": has_perm(request.user, "sampling.add_sample") and not lab_ids(request.user),
+        "include_public": include_public, "is_lab": bool(own_lab_ids(request.user)),
+        "can_register": has_perm(request.user, "sampling.add_sample") and not own_lab_ids(request.user),
     })
 
 
@@ -782,7 +763,7 @@ def sample_actions(sample: Sample, user, *, send_lab: str = "") -> SampleActions
     the lab chosen in a 送样 that was refused, preselected again with its reason box open."""
     acts = SampleActions()
     may_change = can(sample, user, "change")
-    labs = lab_ids(user)
+    labs = own_lab_ids(user)
     acting_lab = sample.lab_id in labs
     staff = may_change and not labs  # county/department staff, city admin
     objection = getattr(sample, "objection", None)  # a missing reverse one-to-one reads as None
@@ -1001,7 +982,7 @@ def report_edit(request, pk: int):
     ``?retest=1`` for the re-test on the reserve sample."""
     sample = _sample(request, pk)
     is_retest = request.GET.get("retest") == "1" or request.POST.get("is_retest") == "1"
-    labs = lab_ids(request.user)
+    labs = own_lab_ids(request.user)
     objection = Objection.objects.filter(sample=sample).first()
     acting_lab = (objection.retest_lab_id if is_retest and objection else sample.lab_id)
     if acting_lab not in labs and not request.user.is_superuser:
@@ -1279,7 +1260,7 @@ def _require_enterprise_scope(sample: Sample, user) -> None:
 @login_required
 def my_sample_list(request):
     """本企业的抽查结果 — an enterprise account's own samples (as producer or sampled unit)."""
-    if not enterprise_ids(request.user) and not request.user.is_superuser:
+    if not own_enterprise_ids(request.user) and not request.user.is_superuser:
         raise PermissionDenied(_("此页面供企业账号查看本企业的抽查结果"))
     qs = own_scope(Sample.objects.select_related("plan", "category"), request.user)
     return render(request, "sampling/staff/my_sample_list.html", {"page": paginate(request, qs.order_by("-sampled_on", "-pk"))})

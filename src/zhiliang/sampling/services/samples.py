@@ -45,6 +45,7 @@ from zhiliang.core.permissions import memberships, recheck
 from zhiliang.core.reference_data import CITY_CODE
 from zhiliang.core.uploads import ACCEPTED_ATTACHMENTS, HEAD_BYTES, document_problem
 from zhiliang.enterprises.models import ConflictOfInterest
+from zhiliang.enterprises.selectors import own_lab_ids
 
 from .. import rules, selectors
 from ..choices import (
@@ -95,12 +96,7 @@ def _require_staff(actor, what: str) -> None:
 
 
 def _acts_for_lab(actor, lab) -> bool:
-    if lab is None:
-        return False
-    return any(
-        m.role.name == Role.LAB and m.organisation_type_id and m.organisation_type.model == "testingagency" and m.organisation_id == str(lab.pk)
-        for m in memberships(actor)
-    )
+    return lab is not None and lab.pk in own_lab_ids(actor)
 
 
 def _require_lab(actor, lab, what: str) -> None:
